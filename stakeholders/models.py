@@ -1,0 +1,341 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, When
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+RATING_MIN = 1
+RATING_MAX = 5
+RATING_VALIDATORS = [MinValueValidator(RATING_MIN), MaxValueValidator(RATING_MAX)]
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Function(models.Model):
+    """A company function that leads engagement (security, legal, ...). Reference data."""
+
+    code = models.SlugField(
+        _("code"), unique=True, help_text=_("Stable key used by data migrations and imports.")
+    )
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("function")
+        verbose_name_plural = _("functions")
+
+    def __str__(self):
+        return self.name
+
+
+class StakeholderCategory(models.Model):
+    """A row of Table 4E.2: a key stakeholder group and why the site engages with it."""
+
+    code = models.SlugField(
+        _("code"), unique=True, help_text=_("Stable key used by data migrations and imports.")
+    )
+    name = models.CharField(_("name"), max_length=150, unique=True)
+    description = models.TextField(_("description"))
+    default_lead_function = models.ForeignKey(
+        Function,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("default lead function"),
+    )
+    source = models.CharField(
+        _("source"), max_length=300, help_text=_("The guidance this category is drawn from.")
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("stakeholder category")
+        verbose_name_plural = _("stakeholder categories")
+
+    def __str__(self):
+        return self.name
+
+
+class EngagementObjective(models.Model):
+    """What engagement with a category must achieve or find out (a bullet of Table 4E.2)."""
+
+    class Indicator(models.TextChoices):
+        SATISFACTION = "satisfaction", _("Satisfaction with the site")
+        SECURITY_ATTITUDE = "security_attitude", _("Attitude towards site security")
+        PUBLIC_SECURITY_RELATIONSHIP = (
+            "public_security_relationship",
+            _("Relationship with public security"),
+        )
+        JUSTICE_CONFIDENCE = (
+            "justice_confidence",
+            _("Confidence in the public security / judicial system"),
+        )
+
+    category = models.ForeignKey(
+        StakeholderCategory,
+        on_delete=models.CASCADE,
+        related_name="objectives",
+        verbose_name=_("category"),
+    )
+    text = models.CharField(_("objective"), max_length=300)
+    guidance = models.TextField(
+        _("guidance wording"),
+        blank=True,
+        help_text=_("The sentence of the guidance this objective is drawn from."),
+    )
+    indicator = models.CharField(
+        _("perception indicator"),
+        max_length=40,
+        choices=Indicator.choices,
+        blank=True,
+        help_text=_(
+            "Set on the local-community objectives that engagement must find out; "
+            "community perception findings are recorded against these."
+        ),
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["category__order", "order", "pk"]
+        verbose_name = _("engagement objective")
+        verbose_name_plural = _("engagement objectives")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "text"], name="objective_text_unique_per_category"
+            ),
+            models.UniqueConstraint(
+                fields=["indicator"],
+                condition=~Q(indicator=""),
+                name="objective_indicator_unique",
+                violation_error_message=_("Another objective already stands for this indicator."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.text
+
+
+class Site(TimeStampedModel):
+    """An operation (mine, field, plant). Everything operational belongs to a site."""
+
+    name = models.CharField(_("name"), max_length=150, unique=True)
+    country = models.CharField(_("country"), max_length=100)
+    region = models.CharField(_("region"), max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return f"{reverse('stakeholders:list')}?site={self.pk}"
+
+
+class SiteMembership(TimeStampedModel):
+    """A user's place at a site. Clearance is per site: cleared at one, not at another."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="site_memberships",
+        verbose_name=_("user"),
+    )
+    site = models.ForeignKey(
+        Site, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("site")
+    )
+    function = models.ForeignKey(
+        Function,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("function"),
+    )
+    cleared = models.BooleanField(
+        _("cleared"),
+        default=False,
+        help_text=_(
+            "May see restricted records and the identity of at-risk stakeholders at this site."
+        ),
+    )
+
+    class Meta:
+        ordering = ["site__name", "user__username"]
+        verbose_name = _("site membership")
+        verbose_name_plural = _("site memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "site"],
+                name="membership_unique_user_site",
+                violation_error_message=_("This user is already a member of this site."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} @ {self.site}"
+
+
+class StakeholderQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Stakeholders of the sites the user belongs to (all of them for a superuser)."""
+        if user.is_superuser:
+            return self.all()
+        return self.filter(
+            Exists(
+                Stakeholder.sites.through.objects.filter(
+                    stakeholder=OuterRef("pk"), site__memberships__user=user
+                )
+            )
+        )
+
+    def with_identity_visibility(self, user):
+        """Annotate `identity_visible`: False for an at-risk stakeholder unless the user is
+        cleared at one of its sites. The redaction helpers read this annotation."""
+        if user.is_superuser:
+            return self.annotate(identity_visible=Value(True, output_field=BooleanField()))
+        cleared_here = Exists(
+            Stakeholder.sites.through.objects.filter(
+                stakeholder=OuterRef("pk"),
+                site__memberships__user=user,
+                site__memberships__cleared=True,
+            )
+        )
+        return self.annotate(
+            identity_visible=Case(
+                When(at_risk=False, then=Value(True)),
+                When(cleared_here, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+
+
+class Stakeholder(TimeStampedModel):
+    """An entry of the registry: an organisation, a group or community, or a person."""
+
+    class Kind(models.TextChoices):
+        ORGANISATION = "organisation", _("Organisation")
+        GROUP = "group", _("Group or community")
+        PERSON = "person", _("Person")
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    category = models.ForeignKey(
+        StakeholderCategory,
+        on_delete=models.PROTECT,
+        related_name="stakeholders",
+        verbose_name=_("category"),
+    )
+    sites = models.ManyToManyField(Site, related_name="stakeholders", verbose_name=_("sites"))
+    lead_function = models.ForeignKey(
+        Function,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("lead function"),
+        help_text=_("Left empty, the category's default lead function is used."),
+    )
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    influence = models.PositiveSmallIntegerField(
+        _("influence"), default=3, validators=RATING_VALIDATORS, help_text=_("1 (low) to 5 (high)")
+    )
+    interest = models.PositiveSmallIntegerField(
+        _("interest"), default=3, validators=RATING_VALIDATORS, help_text=_("1 (low) to 5 (high)")
+    )
+    at_risk = models.BooleanField(
+        _("at risk"),
+        default=False,
+        help_text=_(
+            "Identification could endanger them (human rights defenders, informants, critics). "
+            "Name, contacts and location are then shown only to users cleared at its site."
+        ),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    notes = models.TextField(
+        _("notes"),
+        blank=True,
+        help_text=_(
+            "About the relationship, never a profile of the person's opinions. "
+            "Hidden with the identity of an at-risk stakeholder."
+        ),
+    )
+
+    objects = StakeholderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("stakeholder")
+        verbose_name_plural = _("stakeholders")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(influence__gte=RATING_MIN, influence__lte=RATING_MAX),
+                name="stakeholder_influence_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(interest__gte=RATING_MIN, interest__lte=RATING_MAX),
+                name="stakeholder_interest_1_to_5",
+            ),
+        ]
+        indexes = [
+            # Registry list and admin changelist: default ordering and name search.
+            models.Index(fields=["name"], name="stakeholder_name_idx"),
+            # Registry list: filter by kind among active stakeholders.
+            models.Index(fields=["kind", "active"], name="stakeholder_kind_active_idx"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("stakeholders:detail", args=[self.pk])
+
+    def clean(self):
+        if self.lead_function_id is None and self.category_id is not None:
+            self.lead_function = self.category.default_lead_function
+
+
+class Contact(TimeStampedModel):
+    """A person to speak to at a stakeholder."""
+
+    stakeholder = models.ForeignKey(
+        Stakeholder,
+        on_delete=models.CASCADE,
+        related_name="contacts",
+        verbose_name=_("stakeholder"),
+    )
+    name = models.CharField(_("name"), max_length=150)
+    role = models.CharField(_("role"), max_length=150, blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stakeholder", "name"],
+                name="contact_name_unique_per_stakeholder",
+                violation_error_message=_("This stakeholder already has a contact of that name."),
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return self.stakeholder.get_absolute_url()

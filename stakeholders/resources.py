@@ -1,0 +1,156 @@
+"""CSV/XLSX import and export of the registry (django-import-export), scoped to a user.
+
+Related rows are named as people write them (category, function and site names), and an
+unknown name is an error on its row, never silently dropped. With
+IMPORT_EXPORT_USE_TRANSACTIONS a file with any bad row imports nothing.
+"""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from import_export import fields, resources, widgets
+
+from stakeholders.models import Function, Stakeholder, StakeholderCategory
+from stakeholders.selectors import site_list, stakeholder_admin_queryset
+
+
+class NamedForeignKeyWidget(widgets.ForeignKeyWidget):
+    """A foreign key given by name, with a readable error listing the names allowed."""
+
+    def clean(self, value, row=None, **kwargs):
+        name = (value or "").strip()
+        if not name:
+            return None
+        try:
+            return self.get_queryset(value, row, **kwargs).get(name__iexact=name)
+        except self.model.DoesNotExist:
+            allowed = ", ".join(self.get_queryset(value, row).values_list("name", flat=True))
+            raise ValueError(
+                _("Unknown %(model)s “%(name)s”. Use one of: %(allowed)s.")
+                % {"model": self.model._meta.verbose_name, "name": name, "allowed": allowed}
+            ) from None
+
+
+class ChoiceWidget(widgets.Widget):
+    """A choice given by its stored value or its label, in any case."""
+
+    def __init__(self, choices, **kwargs):
+        self.choices = choices
+        super().__init__(**kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        word = str(value or "").strip().lower()
+        for stored, label in self.choices:
+            if word in (stored.lower(), str(label).lower()):
+                return stored
+        raise ValueError(
+            _("“%(value)s” is not one of: %(allowed)s.")
+            % {"value": value, "allowed": ", ".join(stored for stored, _label in self.choices)}
+        )
+
+    def render(self, value, obj=None, **kwargs):
+        return value or ""
+
+
+class SitesWidget(widgets.ManyToManyWidget):
+    """Site names separated by “;”, each one a site the importing user belongs to."""
+
+    def __init__(self, sites, **kwargs):
+        self.sites = sites
+        super().__init__(model=sites.model, separator=";", field="name", **kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        names = [name.strip() for name in str(value or "").split(self.separator) if name.strip()]
+        if not names:
+            raise ValueError(_("Name at least one site."))
+        by_name = {site.name.lower(): site for site in self.sites}
+        unknown = [name for name in names if name.lower() not in by_name]
+        if unknown:
+            raise ValueError(
+                _("Unknown site(s) %(unknown)s. Sites you can import to: %(allowed)s.")
+                % {
+                    "unknown": ", ".join(f"“{name}”" for name in unknown),
+                    "allowed": ", ".join(site.name for site in self.sites),
+                }
+            )
+        return [by_name[name.lower()] for name in names]
+
+    def render(self, value, obj=None, **kwargs):
+        return self.separator.join(site.name for site in value.all()) if value is not None else ""
+
+
+class StakeholderResource(resources.ModelResource):
+    def __init__(self, *, user, **kwargs):
+        super().__init__(**kwargs)
+        self.user = user
+        self.sites = list(site_list(user=user))
+        self.fields["category"] = fields.Field(
+            attribute="category",
+            column_name="category",
+            widget=NamedForeignKeyWidget(StakeholderCategory),
+        )
+        self.fields["lead_function"] = fields.Field(
+            attribute="lead_function",
+            column_name="lead_function",
+            widget=NamedForeignKeyWidget(Function),
+        )
+        self.fields["kind"] = fields.Field(
+            attribute="kind", column_name="kind", widget=ChoiceWidget(Stakeholder.Kind.choices)
+        )
+        self.fields["sites"] = fields.Field(
+            attribute="sites", column_name="sites", widget=SitesWidget(self.sites)
+        )
+
+    class Meta:
+        model = Stakeholder
+        fields = (
+            "id",
+            "name",
+            "kind",
+            "category",
+            "sites",
+            "lead_function",
+            "location",
+            "influence",
+            "interest",
+            "at_risk",
+            "active",
+            "notes",
+        )
+        clean_model_instances = True
+
+    def get_queryset(self):
+        return stakeholder_admin_queryset(user=self.user)
+
+    def get_instance(self, instance_loader, row):
+        instance = super().get_instance(instance_loader, row)
+        if instance is None and str(row.get("id") or "").strip():
+            # Another site's stakeholder, a hidden one, or none at all: the same answer.
+            raise ValidationError(
+                {"id": _("No stakeholder with id %(id)s among those you can edit.") % row}
+            )
+        return instance
+
+    def import_instance(self, instance, row, **kwargs):
+        """Check the sites with the other fields, so a bad site is a validation error on its
+        row like any other (the library would otherwise only look at it after saving)."""
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if "sites" in row:
+            try:
+                self.fields["sites"].clean(row)
+            except ValueError as exc:
+                errors["sites"] = ValidationError(str(exc))
+        elif instance.pk is None:
+            errors["sites"] = ValidationError(_("A new stakeholder needs a “sites” column."))
+        if errors:
+            raise ValidationError(errors)
+
+    def save_m2m(self, instance, row, **kwargs):
+        """Replace the sites the user may see; keep those of sites the user is not part of."""
+        others = list(instance.sites.exclude(pk__in=[site.pk for site in self.sites]))
+        super().save_m2m(instance, row, **kwargs)
+        if others:
+            instance.sites.add(*others)

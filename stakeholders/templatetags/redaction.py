@@ -1,0 +1,16 @@
+from django import template
+
+from stakeholders import redaction
+
+register = template.Library()
+
+
+@register.filter
+def display_name(stakeholder):
+    """`{{ stakeholder|display_name }}`: the name, or a neutral placeholder if hidden."""
+    return redaction.display_name(stakeholder)
+
+
+@register.filter
+def identity_visible(stakeholder):
+    return redaction.identity_visible(stakeholder)

@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
+
+from vpsa import views
+
+admin.site.site_header = _("VPSA administration")
+admin.site.site_title = _("VPSA admin")
+admin.site.index_title = _("Registry and reference data")
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="stakeholders:list"), name="home"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("healthz", views.healthz, name="healthz"),
+    path("stakeholders/", include("stakeholders.urls")),
+    path("admin/", admin.site.urls),
+]
