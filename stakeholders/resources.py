@@ -9,12 +9,15 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
-from stakeholders.models import Function, Stakeholder, StakeholderCategory
+from stakeholders.models import Function, Site, Stakeholder, StakeholderCategory
 from stakeholders.selectors import site_list, stakeholder_admin_queryset
 
 
 class NamedForeignKeyWidget(widgets.ForeignKeyWidget):
     """A foreign key given by name, with a readable error listing the names allowed."""
+
+    def __init__(self, model, **kwargs):
+        super().__init__(model, field="name", **kwargs)
 
     def clean(self, value, row=None, **kwargs):
         name = (value or "").strip()
@@ -54,9 +57,9 @@ class ChoiceWidget(widgets.Widget):
 class SitesWidget(widgets.ManyToManyWidget):
     """Site names separated by “;”, each one a site the importing user belongs to."""
 
-    def __init__(self, sites, **kwargs):
+    def __init__(self, sites=(), **kwargs):
         self.sites = sites
-        super().__init__(model=sites.model, separator=";", field="name", **kwargs)
+        super().__init__(model=Site, separator=";", field="name", **kwargs)
 
     def clean(self, value, row=None, **kwargs):
         names = [name.strip() for name in str(value or "").split(self.separator) if name.strip()]
@@ -79,26 +82,35 @@ class SitesWidget(widgets.ManyToManyWidget):
 
 
 class StakeholderResource(resources.ModelResource):
-    def __init__(self, *, user, **kwargs):
+    category = fields.Field(
+        attribute="category",
+        column_name="category",
+        widget=NamedForeignKeyWidget(StakeholderCategory),
+    )
+    lead_function = fields.Field(
+        attribute="lead_function",
+        column_name="lead_function",
+        widget=NamedForeignKeyWidget(Function),
+    )
+    kind = fields.Field(
+        attribute="kind", column_name="kind", widget=ChoiceWidget(Stakeholder.Kind.choices)
+    )
+    sites = fields.Field(attribute="sites", column_name="sites", widget=SitesWidget())
+    # An empty spreadsheet cell is an empty text, not a NULL the database refuses.
+    location = fields.Field(
+        attribute="location", column_name="location", widget=widgets.CharWidget(allow_blank=True)
+    )
+    notes = fields.Field(
+        attribute="notes", column_name="notes", widget=widgets.CharWidget(allow_blank=True)
+    )
+
+    def __init__(self, *, user=None, **kwargs):
+        """Without a user (the export form only asks for the column names) nothing is
+        visible and no site is allowed."""
         super().__init__(**kwargs)
         self.user = user
-        self.sites = list(site_list(user=user))
-        self.fields["category"] = fields.Field(
-            attribute="category",
-            column_name="category",
-            widget=NamedForeignKeyWidget(StakeholderCategory),
-        )
-        self.fields["lead_function"] = fields.Field(
-            attribute="lead_function",
-            column_name="lead_function",
-            widget=NamedForeignKeyWidget(Function),
-        )
-        self.fields["kind"] = fields.Field(
-            attribute="kind", column_name="kind", widget=ChoiceWidget(Stakeholder.Kind.choices)
-        )
-        self.fields["sites"] = fields.Field(
-            attribute="sites", column_name="sites", widget=SitesWidget(self.sites)
-        )
+        self.sites = list(site_list(user=user)) if user is not None else []
+        self.fields["sites"].widget.sites = self.sites
 
     class Meta:
         model = Stakeholder
@@ -119,6 +131,8 @@ class StakeholderResource(resources.ModelResource):
         clean_model_instances = True
 
     def get_queryset(self):
+        if self.user is None:
+            return Stakeholder.objects.none()
         return stakeholder_admin_queryset(user=self.user)
 
     def get_instance(self, instance_loader, row):

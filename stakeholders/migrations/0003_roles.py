@@ -48,9 +48,12 @@ ROLES = {
 def ensure_permissions(apps):
     """Permissions are normally made after all migrations ran; this one needs them now."""
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        models_module = getattr(app_config, "models_module", None)
+        app_config.models_module = True  # create_permissions skips apps without models
+        try:
+            create_permissions(app_config, apps=apps, verbosity=0)
+        finally:
+            app_config.models_module = models_module
 
 
 def create_roles(apps, schema_editor):

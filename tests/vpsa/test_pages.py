@@ -1,0 +1,55 @@
+import pytest
+from django.urls import reverse
+
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_login_page_renders_for_anonymous(client):
+    response = client.get(reverse("login"))
+    assert response.status_code == 200
+    assert "Log in to VPSA" in response.content.decode()
+
+
+def test_logging_in_leads_to_the_registry(client, member):
+    response = client.post(
+        reverse("login"), {"username": "member", "password": "password"}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("stakeholders:list")
+    assert "Stakeholder registry" in response.content.decode()
+
+
+def test_a_wrong_password_is_refused_with_a_message(client, member):
+    response = client.post(reverse("login"), {"username": "member", "password": "nope"})
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_logout_is_post_only(client, member):
+    client.force_login(member)
+    assert client.get(reverse("logout")).status_code == 405
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_health_check_needs_no_login(client):
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert response.content == b"ok"
+
+
+def test_a_user_with_no_site_sees_an_empty_registry(client):
+    client.force_login(UserFactory())
+    response = client.get(reverse("stakeholders:list"))
+    assert response.status_code == 200
+    assert "The registry of your sites is empty" in response.content.decode()
+
+
+def test_static_assets_are_served_by_the_app(client, member):
+    client.force_login(member)
+    content = client.get(reverse("stakeholders:list")).content.decode()
+    assert "/static/vendor/bootstrap-5.3.9/css/bootstrap.min.css" in content
+    assert "cdn" not in content.lower()
