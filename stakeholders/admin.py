@@ -132,6 +132,7 @@ class StakeholderAdmin(ImportExportModelAdmin):
     autocomplete_fields = ["category", "sites", "lead_function"]
     inlines = [ContactInline]
     resource_classes = [StakeholderResource]
+    import_template_name = "admin/stakeholders/stakeholder/import.html"
     fieldsets = [
         (None, {"fields": ["name", "kind", "category", "sites", "lead_function", "location"]}),
         (_("Mapping"), {"fields": ["influence", "interest"]}),
