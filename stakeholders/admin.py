@@ -2,17 +2,21 @@
 
 Staff who are not superusers get the same scoping as on the pages: only their sites, and
 only the at-risk stakeholders they are cleared for (the others are not listed, searched,
-exported, offered in autocompletes nor openable).
+exported, offered in autocompletes nor openable). Delete confirmations show them counts,
+not the names of related rows, which may belong to other sites or be at risk.
 """
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Exists, OuterRef
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
 
 from stakeholders import redaction
+from stakeholders.forms import SiteMembershipAdminForm
 from stakeholders.models import (
     Contact,
     EngagementObjective,
@@ -23,7 +27,12 @@ from stakeholders.models import (
     StakeholderCategory,
 )
 from stakeholders.resources import StakeholderResource
-from stakeholders.selectors import site_list, stakeholder_admin_queryset
+from stakeholders.selectors import (
+    manageable_user_list,
+    site_list,
+    stakeholder_admin_queryset,
+    stakeholder_other_sites,
+)
 
 User = get_user_model()
 
@@ -40,17 +49,41 @@ class MySitesFilter(admin.SimpleListFilter):
         return [(site.pk, site.name) for site in site_list(user=request.user)]
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(**{self.site_lookup: self.value()}).distinct()
-        return queryset
+        if self.value() is None:
+            return queryset
+        site = site_list(user=request.user).filter(
+            pk__in=[self.value()] if self.value().isdigit() else []
+        )
+        return queryset.filter(**{f"{self.site_lookup}__in": site}).distinct()
 
 
 class StakeholderSitesFilter(MySitesFilter):
     site_lookup = "sites"
 
 
+class CountsOnlyDeleteMixin:
+    """Delete confirmations list what would go as counts for staff who are not superusers:
+    Django would otherwise name every related row, whatever its site or risk."""
+
+    def get_deleted_objects(self, objs, request):
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if request.user.is_superuser:
+            return deleted, model_count, perms_needed, protected
+        deleted = [f"{capfirst(name)}: {count}" for name, count in model_count.items()]
+        if protected:
+            protected = [
+                ngettext(
+                    "%(count)d related record, perhaps at a site you cannot see",
+                    "%(count)d related records, perhaps at sites you cannot see",
+                    len(protected),
+                )
+                % {"count": len(protected)}
+            ]
+        return deleted, model_count, perms_needed, protected
+
+
 @admin.register(Function)
-class FunctionAdmin(admin.ModelAdmin):
+class FunctionAdmin(CountsOnlyDeleteMixin, admin.ModelAdmin):
     list_display = ["name", "code", "order"]
     list_editable = ["order"]
     search_fields = ["name", "code"]
@@ -63,7 +96,7 @@ class EngagementObjectiveInline(admin.TabularInline):
 
 
 @admin.register(StakeholderCategory)
-class StakeholderCategoryAdmin(admin.ModelAdmin):
+class StakeholderCategoryAdmin(CountsOnlyDeleteMixin, admin.ModelAdmin):
     list_display = ["name", "default_lead_function", "order"]
     list_select_related = ["default_lead_function"]
     search_fields = ["name", "description"]
@@ -72,7 +105,7 @@ class StakeholderCategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(EngagementObjective)
-class EngagementObjectiveAdmin(admin.ModelAdmin):
+class EngagementObjectiveAdmin(CountsOnlyDeleteMixin, admin.ModelAdmin):
     list_display = ["text", "category", "indicator", "order"]
     list_filter = ["category", "indicator"]
     list_select_related = ["category"]
@@ -81,7 +114,7 @@ class EngagementObjectiveAdmin(admin.ModelAdmin):
 
 
 @admin.register(Site)
-class SiteAdmin(admin.ModelAdmin):
+class SiteAdmin(CountsOnlyDeleteMixin, admin.ModelAdmin):
     list_display = ["name", "country", "region"]
     list_filter = ["country"]
     search_fields = ["name", "country", "region"]
@@ -90,8 +123,12 @@ class SiteAdmin(admin.ModelAdmin):
         return site_list(user=request.user)
 
 
+def membership_form_for(editor):
+    return type("SiteMembershipForm", (SiteMembershipAdminForm,), {"editor": editor})
+
+
 @admin.register(SiteMembership)
-class SiteMembershipAdmin(admin.ModelAdmin):
+class SiteMembershipAdmin(CountsOnlyDeleteMixin, admin.ModelAdmin):
     list_display = ["user", "site", "function", "cleared"]
     list_filter = [MySitesFilter, "cleared", "function"]
     list_select_related = ["user", "site", "function"]
@@ -101,6 +138,30 @@ class SiteMembershipAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(site__in=site_list(user=request.user))
 
+    def get_form(self, request, obj=None, **kwargs):
+        kwargs["form"] = membership_form_for(request.user)
+        return super().get_form(request, obj, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "site":
+            kwargs["queryset"] = site_list(user=request.user)
+        elif db_field.name == "user":
+            kwargs["queryset"] = manageable_user_list(user=request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._manages(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._manages(request, obj)
+
+    def _manages(self, request, membership):
+        """Nobody but a superuser edits their own memberships or those of a user who also
+        works at a site the editor is not part of."""
+        if membership is None or request.user.is_superuser:
+            return True
+        return manageable_user_list(user=request.user).filter(pk=membership.user_id).exists()
+
 
 class ContactInline(admin.TabularInline):
     model = Contact
@@ -109,7 +170,7 @@ class ContactInline(admin.TabularInline):
 
 
 @admin.register(Stakeholder)
-class StakeholderAdmin(ImportExportModelAdmin):
+class StakeholderAdmin(CountsOnlyDeleteMixin, ImportExportModelAdmin):
     list_display = [
         "identity",
         "kind",
@@ -154,11 +215,20 @@ class StakeholderAdmin(ImportExportModelAdmin):
             kwargs["queryset"] = site_list(user=request.user)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
+    def get_deleted_objects(self, objs, request):
+        """A stakeholder that other sites share is theirs too: only a superuser deletes it."""
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if not request.user.is_superuser and any(
+            stakeholder_other_sites(stakeholder=obj, user=request.user).exists() for obj in objs
+        ):
+            perms_needed.add(_("stakeholders shared with sites you are not a member of"))
+        return deleted, model_count, perms_needed, protected
+
     def save_related(self, request, form, formsets, change):
         """The form only offers the user's own sites; keep the stakeholder's other sites."""
         others = []
         if change:
-            others = list(form.instance.sites.exclude(pk__in=site_list(user=request.user)))
+            others = list(stakeholder_other_sites(stakeholder=form.instance, user=request.user))
         super().save_related(request, form, formsets, change)
         if others:
             form.instance.sites.add(*others)
@@ -174,6 +244,10 @@ class SiteMembershipInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(site__in=site_list(user=request.user))
 
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs["form"] = membership_form_for(request.user)
+        return super().get_formset(request, obj, **kwargs)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "site":
             kwargs["queryset"] = site_list(user=request.user)
@@ -184,9 +258,12 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class VpsaUserAdmin(UserAdmin):
-    """Users with their site memberships. An administrator who is not a superuser sees the
-    members of their own sites and users not yet placed at any site, and cannot grant
+class VpsaUserAdmin(CountsOnlyDeleteMixin, UserAdmin):
+    """Users with their site memberships.
+
+    An administrator who is not a superuser sees the members of their own sites and users
+    not yet placed at any site, edits only those `manageable_user_list` allows (never
+    themselves, a superuser, or someone who also works at another site), and cannot grant
     superuser status or individual permissions (roles are groups)."""
 
     inlines = [SiteMembershipInline]
@@ -200,6 +277,17 @@ class VpsaUserAdmin(UserAdmin):
         )
         anywhere = SiteMembership.objects.filter(user=OuterRef("pk"))
         return users.filter(is_superuser=False).filter(Exists(at_my_sites) | ~Exists(anywhere))
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        if not allowed or obj is None or request.user.is_superuser:
+            return allowed
+        return manageable_user_list(user=request.user).filter(pk=obj.pk).exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (
+            obj is None or self.has_change_permission(request, obj)
+        )
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))

@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from stakeholders.models import Function, Stakeholder, StakeholderCategory
-from stakeholders.selectors import site_list
+from stakeholders.models import Function, SiteMembership, Stakeholder, StakeholderCategory
+from stakeholders.selectors import cleared_site_list, site_list
 
 
 class RegistryFilterForm(forms.Form):
@@ -54,3 +54,42 @@ class RegistryFilterForm(forms.Form):
             "at_risk": as_bool[data["at_risk"]],
             "active": as_bool[data["active"]],
         }
+
+
+class SiteMembershipAdminForm(forms.ModelForm):
+    """A site membership as an administrator edits it. `editor` is the user at the
+    keyboard, set by the admin for each request.
+
+    Clearance opens at-risk identities, so it is granted or withdrawn only by someone
+    cleared at that site, and nobody changes their own memberships but a superuser.
+    """
+
+    editor = None
+
+    class Meta:
+        model = SiteMembership
+        fields = ["user", "site", "function", "cleared"]
+
+    def clean(self):
+        data = super().clean()
+        editor = self.editor
+        if editor is None or editor.is_superuser:
+            return data
+        user = data.get("user") or getattr(self.instance, "user", None)
+        if user is not None and user.pk == editor.pk:
+            raise forms.ValidationError(
+                _("You cannot change your own site memberships; ask another administrator.")
+            )
+        site = data.get("site")
+        # Moving a cleared membership to another site grants clearance there too.
+        changes_clearance = "cleared" in self.changed_data or (
+            data.get("cleared") and "site" in self.changed_data
+        )
+        may_clear = site is not None and cleared_site_list(user=editor).filter(pk=site.pk).exists()
+        if changes_clearance and not may_clear:
+            self.add_error(
+                "cleared",
+                _("Only a user cleared at %(site)s can grant or withdraw clearance there.")
+                % {"site": site or _("this site")},
+            )
+        return data

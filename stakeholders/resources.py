@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
 from stakeholders.models import Function, Site, Stakeholder, StakeholderCategory
-from stakeholders.selectors import site_list, stakeholder_admin_queryset
+from stakeholders.selectors import site_list, stakeholder_admin_queryset, stakeholder_other_sites
 
 
 class NamedForeignKeyWidget(widgets.ForeignKeyWidget):
@@ -164,7 +164,9 @@ class StakeholderResource(resources.ModelResource):
 
     def save_m2m(self, instance, row, **kwargs):
         """Replace the sites the user may see; keep those of sites the user is not part of."""
-        others = list(instance.sites.exclude(pk__in=[site.pk for site in self.sites]))
+        others = []
+        if self.user is not None:
+            others = list(stakeholder_other_sites(stakeholder=instance, user=self.user))
         super().save_m2m(instance, row, **kwargs)
         if others:
             instance.sites.add(*others)

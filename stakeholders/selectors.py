@@ -1,10 +1,11 @@
 """Reads: what may this user see. Every page, export, count and admin path goes through here."""
 
+from django.contrib.auth import get_user_model
 from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, Value, When
 from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 
-from stakeholders.models import Contact, Site, Stakeholder
+from stakeholders.models import Contact, Site, SiteMembership, Stakeholder
 
 
 def site_list(*, user):
@@ -85,3 +86,30 @@ def stakeholder_admin_queryset(*, user):
     """What the Django admin lists and edits: a staff member maintains only the stakeholders
     whose identity they may see. At-risk stakeholders are maintained by cleared users."""
     return stakeholder_base(user=user).filter(identity_visible=True)
+
+
+def cleared_site_list(*, user):
+    """The sites where the user is cleared (every site for a superuser)."""
+    if user.is_superuser:
+        return Site.objects.all()
+    return Site.objects.filter(memberships__user=user, memberships__cleared=True)
+
+
+def manageable_user_list(*, user):
+    """The accounts an administrator may edit: every one for a superuser; otherwise other
+    users who are not superusers and belong to no site outside the administrator's own
+    (users placed at no site yet included, so they can be brought in). A user who also
+    works at another site is that site's business too, and is left to a superuser."""
+    User = get_user_model()
+    if user.is_superuser:
+        return User.objects.all()
+    elsewhere = SiteMembership.objects.filter(user=OuterRef("pk")).exclude(
+        site__in=site_list(user=user)
+    )
+    return User.objects.filter(is_superuser=False).exclude(pk=user.pk).exclude(Exists(elsewhere))
+
+
+def stakeholder_other_sites(*, stakeholder, user):
+    """The stakeholder's sites that the user is not part of. Queried afresh: a stakeholder
+    read through `stakeholder_base` has its sites prefetched down to the user's own."""
+    return Site.objects.filter(stakeholders=stakeholder).exclude(pk__in=site_list(user=user))

@@ -68,3 +68,12 @@ def test_refuses_to_run_without_debug(settings):
     with pytest.raises(CommandError, match="only with DEBUG on"):
         seed()
     assert not Site.objects.exists()
+
+
+def test_dry_run_writes_nothing(settings):
+    settings.DEBUG = True
+    output = seed("--dry-run")
+    assert "would be added" in output
+    assert "14 stakeholder(s)" in output
+    assert not Site.objects.exists()
+    assert not get_user_model().objects.exists()

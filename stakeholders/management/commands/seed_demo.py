@@ -223,8 +223,13 @@ class Command(BaseCommand):
             action="store_true",
             help="Do nothing if the database already has a site (used by `make run`).",
         )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Say what would be added, and add nothing.",
+        )
 
-    def handle(self, *args, if_empty=False, verbosity=1, **options):
+    def handle(self, *args, if_empty=False, dry_run=False, verbosity=1, **options):
         if not settings.DEBUG:
             raise CommandError(
                 "seed_demo creates users with a published password; it runs only with DEBUG on."
@@ -237,13 +242,18 @@ class Command(BaseCommand):
             site, _ = Site.objects.get_or_create(name=SITE["name"], defaults=SITE)
             created_users = self.seed_users(site)
             created_stakeholders = self.seed_stakeholders(site)
+            if dry_run:
+                transaction.set_rollback(True)
         if verbosity:
+            verb = "would be added (dry run, nothing written)" if dry_run else "added"
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Demo site “{site}”: {created_stakeholders} stakeholder(s) and "
-                    f"{len(created_users)} user(s) added."
+                    f"{len(created_users)} user(s) {verb}."
                 )
             )
+            if dry_run:
+                return
             self.stdout.write("Demo logins (http://127.0.0.1:8000/):")
             for username, role, _first, _last, _function, cleared, staff in USERS:
                 password = DEMO_PASSWORD if username in created_users else "(unchanged)"
