@@ -42,17 +42,20 @@ class RegistryFilterForm(forms.Form):
         return self.cleaned_data["q"].strip()
 
     def filters(self):
-        """Keyword arguments for `selectors.stakeholder_list`."""
+        """Keyword arguments for `selectors.stakeholder_list` from the valid fields; a field
+        with an error is left out (the page says which)."""
+        if not self.is_bound or (not self.is_valid() and not self.cleaned_data):
+            return {}
         data = self.cleaned_data
-        as_bool = {"yes": True, "no": False, "": None}
+        as_bool = {"yes": True, "no": False}
         return {
-            "search": data["q"],
-            "category": data["category"],
-            "site": data["site"],
-            "lead_function": data["function"],
-            "kind": data["kind"],
-            "at_risk": as_bool[data["at_risk"]],
-            "active": as_bool[data["active"]],
+            "search": data.get("q", ""),
+            "category": data.get("category"),
+            "site": data.get("site"),
+            "lead_function": data.get("function"),
+            "kind": data.get("kind", ""),
+            "at_risk": as_bool.get(data.get("at_risk")),
+            "active": as_bool.get(data.get("active")),
         }
 
 

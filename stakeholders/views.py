@@ -12,7 +12,7 @@ PAGE_SIZE = 25
 @require_safe
 def stakeholder_list(request):
     form = RegistryFilterForm(request.GET or None, user=request.user)
-    filters = form.filters() if form.is_valid() else {}
+    filters = form.filters()
     stakeholders = selectors.stakeholder_list(user=request.user, **filters)
     page = Paginator(stakeholders, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()

@@ -105,8 +105,18 @@ def test_another_sites_id_in_the_site_filter_is_refused_with_a_message(
     response = client.get(URL, {"site": other_site.pk})
 
     assert response.status_code == 200
+    assert "These filters could not be applied" in response.content.decode()
     assert "Select a valid choice" in response.content.decode()
     assert names_on(response) == ["Mwanzo village council"]
+
+
+def test_a_bad_filter_is_left_out_and_the_good_ones_still_apply(client, member, site):
+    StakeholderFactory(name="Mwanzo village council", kind=Stakeholder.Kind.GROUP, sites=[site])
+    StakeholderFactory(name="Police post", sites=[site])
+    client.force_login(member)
+    response = client.get(URL, {"kind": "group", "category": "not-a-number"})
+    assert names_on(response) == ["Mwanzo village council"]
+    assert "These filters could not be applied" in response.content.decode()
 
 
 def test_paginates_and_keeps_the_filters_on_the_next_page(client, member, site):

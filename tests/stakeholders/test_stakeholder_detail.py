@@ -49,7 +49,10 @@ def test_anonymous_is_sent_to_login(client, council):
 
 def test_another_sites_stakeholder_is_not_found(client, outsider, council):
     client.force_login(outsider)
-    assert client.get(council.get_absolute_url()).status_code == 404
+    response = client.get(council.get_absolute_url())
+    assert response.status_code == 404
+    assert "nothing you have access to" in response.content.decode()
+    assert "Mwanzo" not in response.content.decode()
 
 
 def test_an_unknown_id_is_not_found(client, member):

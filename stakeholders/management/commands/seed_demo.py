@@ -254,7 +254,7 @@ class Command(BaseCommand):
             )
             if dry_run:
                 return
-            self.stdout.write("Demo logins (http://127.0.0.1:8000/):")
+            self.stdout.write("Demo logins:")
             for username, role, _first, _last, _function, cleared, staff in USERS:
                 password = DEMO_PASSWORD if username in created_users else "(unchanged)"
                 notes = ", ".join(
