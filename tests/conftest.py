@@ -3,7 +3,14 @@ site, a superuser, and one user per role. Anonymous is the plain `client`."""
 
 import pytest
 
-from tests.factories import MembershipFactory, SiteFactory, UserFactory
+from stakeholders.models import Stakeholder
+from tests.factories import (
+    ContactFactory,
+    MembershipFactory,
+    SiteFactory,
+    StakeholderFactory,
+    UserFactory,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -66,3 +73,18 @@ def admin_member(site):
 def uncleared_admin(site):
     """Administrator role and staff at the site, but not cleared there."""
     return member_of(site, roles=["Administrator"], username="uncleared_admin", is_staff=True)
+
+
+@pytest.fixture
+def defender(site):
+    """An at-risk person at the site: a human rights defender with a contact."""
+    defender = StakeholderFactory(
+        name="Baraka Mwaipopo",
+        kind=Stakeholder.Kind.PERSON,
+        location="Mwanzo village",
+        notes="Meets off site",
+        at_risk=True,
+        sites=[site],
+    )
+    ContactFactory(stakeholder=defender, name="Baraka M.", phone="+255 700 100 291")
+    return defender

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from stakeholders.models import Site, Stakeholder
-from tests.factories import ContactFactory, StakeholderFactory
+from tests.factories import StakeholderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -18,13 +18,6 @@ CSV, XLSX = "0", "1"  # indexes into IMPORT_EXPORT_FORMATS
 HEADER = (
     "id,name,kind,category,sites,lead_function,location,influence,interest,at_risk,active,notes"
 )
-
-
-@pytest.fixture
-def defender(site):
-    defender = StakeholderFactory(name="Baraka Mwaipopo", at_risk=True, sites=[site])
-    ContactFactory(stakeholder=defender, name="Baraka M.")
-    return defender
 
 
 @pytest.fixture

@@ -16,11 +16,6 @@ User = get_user_model()
 
 
 @pytest.fixture
-def defender(site):
-    return StakeholderFactory(name="Baraka Mwaipopo", at_risk=True, sites=[site])
-
-
-@pytest.fixture
 def far_member(other_site):
     return member_of(other_site, cleared=True, username="farmember")
 

@@ -147,19 +147,6 @@ def test_query_count_does_not_grow_with_the_rows_shown(
 
 
 class TestAtRiskRedaction:
-    @pytest.fixture
-    def defender(self, site):
-        defender = StakeholderFactory(
-            name="Baraka Mwaipopo",
-            kind=Stakeholder.Kind.PERSON,
-            location="Mwanzo village",
-            notes="Meets off site",
-            at_risk=True,
-            sites=[site],
-        )
-        ContactFactory(stakeholder=defender, name="Baraka M.", phone="+255 700 100 291")
-        return defender
-
     def test_an_uncleared_member_sees_a_placeholder(self, client, member, defender):
         client.force_login(member)
         content = client.get(URL).content.decode()

@@ -15,19 +15,6 @@ def council(site):
     return council
 
 
-@pytest.fixture
-def defender(site):
-    defender = StakeholderFactory(
-        name="Baraka Mwaipopo",
-        location="Mwanzo village",
-        notes="Meets off site",
-        at_risk=True,
-        sites=[site],
-    )
-    ContactFactory(stakeholder=defender, name="Baraka M.", phone="+255 700 100 291")
-    return defender
-
-
 def test_shows_the_entry_its_contacts_and_its_categorys_objectives(client, member, council):
     client.force_login(member)
     response = client.get(council.get_absolute_url())
