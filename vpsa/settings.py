@@ -2,7 +2,8 @@
 
 Every value has a harmless default for local development, except the ones production
 must set itself: with DEBUG off, a missing SECRET_KEY or ALLOWED_HOSTS stops start-up.
-`.env.example` lists every variable.
+`.env.example` lists every variable; a local `.env` (or the file ENV_FILE names) is read
+first, without overriding variables already set.
 """
 
 import os
@@ -13,6 +14,24 @@ from django.core.exceptions import ImproperlyConfigured
 from import_export.formats.base_formats import CSV, XLSX
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def load_env_file(path):
+    """Read NAME=value lines from a local `.env` (git-ignored) into the environment. Real
+    environment variables win, so a deployment's own settings are never overridden."""
+    if not path.is_file():
+        return
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, value = line.partition("=")
+        if not sep or not name.strip():
+            raise ImproperlyConfigured(f"{path}, line {number}: expected NAME=value.")
+        os.environ.setdefault(name.strip(), value.strip().strip("'\""))
+
+
+load_env_file(Path(os.environ.get("ENV_FILE", BASE_DIR / ".env")))
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}

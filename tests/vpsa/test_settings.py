@@ -20,6 +20,7 @@ def manage(*args, **env):
     clean = {
         k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS")
     }
+    clean["ENV_FILE"] = "/nonexistent/.env"  # a developer's own .env stays out of these tests
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=BASE_DIR,
@@ -65,3 +66,22 @@ def test_a_boolean_that_is_not_a_true_or_false_word_is_refused():
 def test_debug_runs_without_a_secret():
     result = manage("check", DEBUG="1")
     assert result.returncode == 0, result.stderr
+
+
+def test_a_local_env_file_is_read_and_the_real_environment_wins(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("# local development\nDEBUG=1\nTIME_ZONE='Africa/Dar_es_Salaam'\n")
+    shown = manage("diffsettings", ENV_FILE=str(env_file))
+    assert shown.returncode == 0, shown.stderr
+    assert "TIME_ZONE = 'Africa/Dar_es_Salaam'" in shown.stdout
+    overridden = manage("check", ENV_FILE=str(env_file), DEBUG="0")
+    assert overridden.returncode != 0
+    assert "SECRET_KEY is not set" in overridden.stderr
+
+
+def test_a_malformed_env_file_is_refused_with_its_line(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("DEBUG=1\nthis is not a setting\n")
+    result = manage("check", ENV_FILE=str(env_file))
+    assert result.returncode != 0
+    assert "line 2: expected NAME=value" in result.stderr
