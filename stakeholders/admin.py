@@ -9,7 +9,6 @@ not the names of related rows, which may belong to other sites or be at risk.
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.db.models import Exists, OuterRef
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -32,6 +31,7 @@ from stakeholders.selectors import (
     site_list,
     stakeholder_admin_queryset,
     stakeholder_other_sites,
+    user_list,
 )
 
 User = get_user_model()
@@ -59,6 +59,20 @@ class MySitesFilter(admin.SimpleListFilter):
 
 class StakeholderSitesFilter(MySitesFilter):
     site_lookup = "sites"
+
+
+class OwnSitesChoicesMixin:
+    """Every choice of site, single or multiple, offers (and accepts) only the user's own."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.related_model is Site:
+            kwargs["queryset"] = site_list(user=request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.related_model is Site:
+            kwargs["queryset"] = site_list(user=request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class CountsOnlyDeleteMixin:
@@ -128,7 +142,7 @@ def membership_form_for(editor):
 
 
 @admin.register(SiteMembership)
-class SiteMembershipAdmin(CountsOnlyDeleteMixin, admin.ModelAdmin):
+class SiteMembershipAdmin(OwnSitesChoicesMixin, CountsOnlyDeleteMixin, admin.ModelAdmin):
     list_display = ["user", "site", "function", "cleared"]
     list_filter = [MySitesFilter, "cleared", "function"]
     list_select_related = ["user", "site", "function"]
@@ -143,9 +157,7 @@ class SiteMembershipAdmin(CountsOnlyDeleteMixin, admin.ModelAdmin):
         return super().get_form(request, obj, **kwargs)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "site":
-            kwargs["queryset"] = site_list(user=request.user)
-        elif db_field.name == "user":
+        if db_field.name == "user":
             kwargs["queryset"] = manageable_user_list(user=request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
@@ -170,7 +182,7 @@ class ContactInline(admin.TabularInline):
 
 
 @admin.register(Stakeholder)
-class StakeholderAdmin(CountsOnlyDeleteMixin, ImportExportModelAdmin):
+class StakeholderAdmin(OwnSitesChoicesMixin, CountsOnlyDeleteMixin, ImportExportModelAdmin):
     list_display = [
         "identity",
         "kind",
@@ -210,16 +222,12 @@ class StakeholderAdmin(CountsOnlyDeleteMixin, ImportExportModelAdmin):
     def get_resource_kwargs(self, request, *args, **kwargs):
         return {**super().get_resource_kwargs(request, *args, **kwargs), "user": request.user}
 
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if db_field.name == "sites":
-            kwargs["queryset"] = site_list(user=request.user)
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
-
     def get_deleted_objects(self, objs, request):
         """A stakeholder that other sites share is theirs too: only a superuser deletes it."""
         deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
-        if not request.user.is_superuser and any(
-            stakeholder_other_sites(stakeholder=obj, user=request.user).exists() for obj in objs
+        if (
+            not request.user.is_superuser
+            and stakeholder_other_sites(stakeholders=objs, user=request.user).exists()
         ):
             perms_needed.add(_("stakeholders shared with sites you are not a member of"))
         return deleted, model_count, perms_needed, protected
@@ -228,13 +236,13 @@ class StakeholderAdmin(CountsOnlyDeleteMixin, ImportExportModelAdmin):
         """The form only offers the user's own sites; keep the stakeholder's other sites."""
         others = []
         if change:
-            others = list(stakeholder_other_sites(stakeholder=form.instance, user=request.user))
+            others = list(stakeholder_other_sites(stakeholders=[form.instance], user=request.user))
         super().save_related(request, form, formsets, change)
         if others:
             form.instance.sites.add(*others)
 
 
-class SiteMembershipInline(admin.TabularInline):
+class SiteMembershipInline(OwnSitesChoicesMixin, admin.TabularInline):
     model = SiteMembership
     fk_name = "user"
     fields = ["site", "function", "cleared"]
@@ -247,11 +255,6 @@ class SiteMembershipInline(admin.TabularInline):
     def get_formset(self, request, obj=None, **kwargs):
         kwargs["form"] = membership_form_for(request.user)
         return super().get_formset(request, obj, **kwargs)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "site":
-            kwargs["queryset"] = site_list(user=request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 admin.site.unregister(User)
@@ -269,14 +272,7 @@ class VpsaUserAdmin(CountsOnlyDeleteMixin, UserAdmin):
     inlines = [SiteMembershipInline]
 
     def get_queryset(self, request):
-        users = super().get_queryset(request)
-        if request.user.is_superuser:
-            return users
-        at_my_sites = SiteMembership.objects.filter(
-            user=OuterRef("pk"), site__in=site_list(user=request.user)
-        )
-        anywhere = SiteMembership.objects.filter(user=OuterRef("pk"))
-        return users.filter(is_superuser=False).filter(Exists(at_my_sites) | ~Exists(anywhere))
+        return user_list(user=request.user)
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)

@@ -166,7 +166,7 @@ class StakeholderResource(resources.ModelResource):
         """Replace the sites the user may see; keep those of sites the user is not part of."""
         others = []
         if self.user is not None:
-            others = list(stakeholder_other_sites(stakeholder=instance, user=self.user))
+            others = list(stakeholder_other_sites(stakeholders=[instance], user=self.user))
         super().save_m2m(instance, row, **kwargs)
         if others:
             instance.sites.add(*others)

@@ -95,6 +95,17 @@ def cleared_site_list(*, user):
     return Site.objects.filter(memberships__user=user, memberships__cleared=True)
 
 
+def user_list(*, user):
+    """The accounts an administrator sees: every one for a superuser; otherwise the
+    members of their sites and users placed at no site yet, superusers excluded."""
+    User = get_user_model()
+    if user.is_superuser:
+        return User.objects.all()
+    at_my_sites = SiteMembership.objects.filter(user=OuterRef("pk"), site__in=site_list(user=user))
+    anywhere = SiteMembership.objects.filter(user=OuterRef("pk"))
+    return User.objects.filter(is_superuser=False).filter(Exists(at_my_sites) | ~Exists(anywhere))
+
+
 def manageable_user_list(*, user):
     """The accounts an administrator may edit: every one for a superuser; otherwise other
     users who are not superusers and belong to no site outside the administrator's own
@@ -109,7 +120,12 @@ def manageable_user_list(*, user):
     return User.objects.filter(is_superuser=False).exclude(pk=user.pk).exclude(Exists(elsewhere))
 
 
-def stakeholder_other_sites(*, stakeholder, user):
-    """The stakeholder's sites that the user is not part of. Queried afresh: a stakeholder
-    read through `stakeholder_base` has its sites prefetched down to the user's own."""
-    return Site.objects.filter(stakeholders=stakeholder).exclude(pk__in=site_list(user=user))
+def stakeholder_other_sites(*, stakeholders, user):
+    """The sites of these stakeholders that the user is not part of, in one query. Queried
+    afresh: a stakeholder read through `stakeholder_base` has its sites prefetched down to
+    the user's own."""
+    return (
+        Site.objects.filter(stakeholders__in=stakeholders)
+        .exclude(pk__in=site_list(user=user))
+        .distinct()
+    )
