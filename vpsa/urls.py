@@ -19,6 +19,14 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("stakeholders/", include("stakeholders.urls")),
+    # Ahead of admin.site.urls, so the admin's "View on site" links (which reverse
+    # 'admin:view_on_site' to this path) reach a lookup scoped like the rest of the admin.
+    path(
+        "admin/r/<str:content_type_id>/<path:object_id>/",
+        admin.site.admin_view(views.admin_view_on_site),
+        name="admin_view_on_site",
+    ),
     path("admin/", admin.site.urls),
 ]

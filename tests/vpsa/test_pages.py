@@ -1,4 +1,6 @@
 import pytest
+from django.conf import settings
+from django.templatetags.static import static
 from django.urls import reverse
 
 from tests.factories import UserFactory
@@ -53,3 +55,26 @@ def test_static_assets_are_served_by_the_app(client, member):
     content = client.get(reverse("stakeholders:list")).content.decode()
     assert "/static/vendor/bootstrap-5.3.9/css/bootstrap.min.css" in content
     assert "cdn" not in content.lower()
+
+
+def test_the_favicon_needs_no_login(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == static("favicon.svg")
+
+
+def test_pages_and_the_admin_link_the_favicon(client, admin_member):
+    link = f'<link rel="icon" href="{static("favicon.svg")}" type="image/svg+xml">'
+    assert link in client.get(reverse("login")).content.decode()
+    client.force_login(admin_member)
+    assert link in client.get(reverse("stakeholders:list")).content.decode()
+    assert link in client.get(reverse("admin:index")).content.decode()
+    assert (
+        link in client.get(reverse("admin:stakeholders_stakeholder_changelist")).content.decode()
+    )
+
+
+def test_the_favicon_is_a_self_contained_svg():
+    svg = (settings.BASE_DIR / "static" / "favicon.svg").read_text()
+    assert svg.startswith("<svg ")
+    assert "href" not in svg  # no external assets

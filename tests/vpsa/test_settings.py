@@ -49,6 +49,35 @@ def test_without_debug_a_missing_setting_stops_start_up(missing, message):
     assert message in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("secret", "weakness"),
+    [
+        ("x", "it has 1 characters, fewer than 50"),
+        ("ab" * 30, "it uses 2 different characters, fewer than 5"),
+        ("django-insecure-" + "k3#v9q!z" * 6, "it starts with 'django-insecure-'"),
+    ],
+    ids=["short", "few-characters", "django-insecure"],
+)
+def test_without_debug_a_weak_secret_stops_start_up(tmp_path, secret, weakness):
+    """The rule of `check --deploy` W009, as a refusal to start rather than a warning."""
+    result = manage("check", **{**PRODUCTION, "SECRET_KEY": secret})
+    assert result.returncode != 0
+    assert "SECRET_KEY is too weak" in result.stderr
+    assert weakness in result.stderr
+    assert "secrets.token_urlsafe(50)" in result.stderr
+    secret_file = tmp_path / "secret"
+    secret_file.write_text(secret)
+    env = {k: v for k, v in PRODUCTION.items() if k != "SECRET_KEY"}
+    from_file = manage("check", **env, SECRET_KEY_FILE=str(secret_file))
+    assert from_file.returncode != 0
+    assert "SECRET_KEY is too weak" in from_file.stderr
+
+
+def test_debug_accepts_a_weak_secret():
+    result = manage("check", DEBUG="1", SECRET_KEY="x")
+    assert result.returncode == 0, result.stderr
+
+
 def test_a_secret_can_come_from_a_file(tmp_path):
     secret = tmp_path / "secret"
     secret.write_text(PRODUCTION["SECRET_KEY"] + "\n")
