@@ -1,13 +1,31 @@
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, When
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history import register
+
+from stakeholders import redaction
+from stakeholders.history import AuditedHistory
 
 RATING_MIN = 1
 RATING_MAX = 5
 RATING_VALIDATORS = [MinValueValidator(RATING_MIN), MaxValueValidator(RATING_MAX)]
+
+
+def validate_not_placeholder(name):
+    """A real name never looks like the placeholder of a hidden one: re-importing a redacted
+    export must not rename anyone "Protected stakeholder S-0042"."""
+    if redaction.looks_like_placeholder(name):
+        raise ValidationError(
+            _("“%(name)s” is how a protected stakeholder is shown, not a name."),
+            params={"name": name},
+            code="placeholder",
+        )
 
 
 class TimeStampedModel(models.Model):
@@ -26,6 +44,8 @@ class Function(models.Model):
     )
     name = models.CharField(_("name"), max_length=100, unique=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    history = AuditedHistory()
 
     class Meta:
         ordering = ["order", "name"]
@@ -56,6 +76,8 @@ class StakeholderCategory(models.Model):
         _("source"), max_length=300, help_text=_("The guidance this category is drawn from.")
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    history = AuditedHistory()
 
     class Meta:
         ordering = ["order", "name"]
@@ -105,6 +127,8 @@ class EngagementObjective(models.Model):
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
+    history = AuditedHistory()
+
     class Meta:
         ordering = ["category__order", "order", "pk"]
         verbose_name = _("engagement objective")
@@ -131,6 +155,8 @@ class Site(TimeStampedModel):
     name = models.CharField(_("name"), max_length=150, unique=True)
     country = models.CharField(_("country"), max_length=100)
     region = models.CharField(_("region"), max_length=150, blank=True)
+
+    history = AuditedHistory()
 
     class Meta:
         ordering = ["name"]
@@ -171,6 +197,8 @@ class SiteMembership(TimeStampedModel):
             "May see restricted records and the identity of at-risk stakeholders at this site."
         ),
     )
+
+    history = AuditedHistory()
 
     class Meta:
         ordering = ["site__name", "user__username"]
@@ -223,15 +251,45 @@ class StakeholderQuerySet(models.QuerySet):
         )
 
 
+class VulnerableGroup(models.Model):
+    """A group whose participation in engagement needs explicit attention (women, youth,
+    Indigenous Peoples, ...). Reference data."""
+
+    OTHER = "other"
+
+    code = models.SlugField(
+        _("code"), unique=True, help_text=_("Stable key used by data migrations and imports.")
+    )
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    history = AuditedHistory()
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("vulnerable group")
+        verbose_name_plural = _("vulnerable groups")
+
+    def __str__(self):
+        return self.name
+
+
 class Stakeholder(TimeStampedModel):
-    """An entry of the registry: an organisation, a group or community, or a person."""
+    """An entry of the registry: an organisation, a group or community, or a person.
+
+    Its identity (name, location, notes, contacts) is read through `redaction.identity`,
+    which hides it from users not cleared at its sites when it is at risk; `str()` of an
+    at-risk stakeholder is always its placeholder, whoever asks.
+    """
 
     class Kind(models.TextChoices):
         ORGANISATION = "organisation", _("Organisation")
         GROUP = "group", _("Group or community")
         PERSON = "person", _("Person")
 
-    name = models.CharField(_("name"), max_length=200)
+    IDENTITY_FIELDS = ("name", "location", "notes")
+
+    name = models.CharField(_("name"), max_length=200, validators=[validate_not_placeholder])
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     category = models.ForeignKey(
         StakeholderCategory,
@@ -251,10 +309,29 @@ class Stakeholder(TimeStampedModel):
     )
     location = models.CharField(_("location"), max_length=200, blank=True)
     influence = models.PositiveSmallIntegerField(
-        _("influence"), default=3, validators=RATING_VALIDATORS, help_text=_("1 (low) to 5 (high)")
+        _("influence"),
+        default=3,
+        validators=RATING_VALIDATORS,
+        help_text=_("1 (low) to 5 (high), as of the latest assessment."),
     )
     interest = models.PositiveSmallIntegerField(
-        _("interest"), default=3, validators=RATING_VALIDATORS, help_text=_("1 (low) to 5 (high)")
+        _("interest"),
+        default=3,
+        validators=RATING_VALIDATORS,
+        help_text=_("1 (low) to 5 (high), as of the latest assessment."),
+    )
+    vulnerable_groups = models.ManyToManyField(
+        VulnerableGroup,
+        blank=True,
+        related_name="stakeholders",
+        verbose_name=_("vulnerable groups"),
+        help_text=_("Groups whose participation in engagement needs explicit attention."),
+    )
+    vulnerable_group_note = models.CharField(
+        _("other vulnerable group"),
+        max_length=200,
+        blank=True,
+        help_text=_("Which group, when “Other” is marked."),
     )
     at_risk = models.BooleanField(
         _("at risk"),
@@ -275,6 +352,7 @@ class Stakeholder(TimeStampedModel):
     )
 
     objects = StakeholderQuerySet.as_manager()
+    history = AuditedHistory(m2m_fields=["sites", "vulnerable_groups"])
 
     class Meta:
         ordering = ["name"]
@@ -295,10 +373,12 @@ class Stakeholder(TimeStampedModel):
             models.Index(fields=["name"], name="stakeholder_name_idx"),
             # Registry list: filter by kind among active stakeholders.
             models.Index(fields=["kind", "active"], name="stakeholder_kind_active_idx"),
+            # Stakeholder map: place by the latest influence and interest.
+            models.Index(fields=["influence", "interest"], name="stakeholder_mapping_idx"),
         ]
 
     def __str__(self):
-        return self.name
+        return redaction.placeholder(self) if self.at_risk else self.name
 
     def get_absolute_url(self):
         return reverse("stakeholders:detail", args=[self.pk])
@@ -306,6 +386,68 @@ class Stakeholder(TimeStampedModel):
     def clean(self):
         if self.lead_function_id is None and self.category_id is not None:
             self.lead_function = self.category.default_lead_function
+
+
+class Assessment(models.Model):
+    """A dated assessment of a stakeholder's influence and interest, for mapping. The
+    stakeholder's own ratings are those of its latest assessment."""
+
+    stakeholder = models.ForeignKey(
+        Stakeholder,
+        on_delete=models.CASCADE,
+        related_name="assessments",
+        verbose_name=_("stakeholder"),
+    )
+    assessed_on = models.DateField(_("assessed on"), default=timezone.localdate)
+    influence = models.PositiveSmallIntegerField(
+        _("influence"), validators=RATING_VALIDATORS, help_text=_("1 (low) to 5 (high)")
+    )
+    interest = models.PositiveSmallIntegerField(
+        _("interest"), validators=RATING_VALIDATORS, help_text=_("1 (low) to 5 (high)")
+    )
+    reason = models.CharField(
+        _("reason"),
+        max_length=300,
+        blank=True,
+        help_text=_("What changed: a new role, an election, a dispute settled, ..."),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assessed by"),
+    )
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-assessed_on", "-pk"]
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(influence__gte=RATING_MIN, influence__lte=RATING_MAX),
+                name="assessment_influence_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(interest__gte=RATING_MIN, interest__lte=RATING_MAX),
+                name="assessment_interest_1_to_5",
+            ),
+        ]
+        indexes = [
+            # Stakeholder page: its assessments, newest first; the service: the latest.
+            models.Index(
+                fields=["stakeholder", "-assessed_on", "-id"], name="assessment_latest_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return _("Influence %(influence)s, interest %(interest)s on %(date)s") % {
+            "influence": self.influence,
+            "interest": self.interest,
+            "date": self.assessed_on,
+        }
 
 
 class Contact(TimeStampedModel):
@@ -321,6 +463,8 @@ class Contact(TimeStampedModel):
     role = models.CharField(_("role"), max_length=150, blank=True)
     phone = models.CharField(_("phone"), max_length=50, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
+
+    history = AuditedHistory()
 
     class Meta:
         ordering = ["name"]
@@ -339,3 +483,14 @@ class Contact(TimeStampedModel):
 
     def get_absolute_url(self):
         return self.stakeholder.get_absolute_url()
+
+
+# Accounts' history: who gave whom which role, staff status or access; never passwords,
+# and a login (which only touches last_login) writes no entry.
+register(
+    get_user_model(),
+    app="stakeholders",
+    records_class=AuditedHistory,
+    m2m_fields=["groups"],
+    excluded_fields=["password", "last_login"],
+)

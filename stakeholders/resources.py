@@ -3,14 +3,38 @@
 Related rows are named as people write them (category, function and site names), and an
 unknown name is an error on its row, never silently dropped. With
 IMPORT_EXPORT_USE_TRANSACTIONS a file with any bad row imports nothing.
+
+Files carry readable headers ("Lead function"); an import also takes the field names
+("lead_function"), in any case. Inside the resource columns are known by field name.
+Exported text that a spreadsheet would run as a formula starts with a `'`
+(`spreadsheets.escape_formula`), taken off again on import.
 """
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
+from stakeholders import services
 from stakeholders.models import Function, Site, Stakeholder, StakeholderCategory
-from stakeholders.selectors import site_list, stakeholder_admin_queryset, stakeholder_other_sites
+from stakeholders.selectors import site_list, stakeholder_admin_queryset
+from stakeholders.spreadsheets import YesNoWidget, escape_formula, prepare_dataset
+
+# The headers of an exported file, by field name. They are the file's format, so they are
+# not translated: a file imports whatever the language of the person importing it.
+HEADERS = {
+    "id": "ID",
+    "name": "Name",
+    "kind": "Kind",
+    "category": "Category",
+    "sites": "Sites",
+    "lead_function": "Lead function",
+    "location": "Location",
+    "influence": "Influence",
+    "interest": "Interest",
+    "at_risk": "At risk",
+    "active": "Active",
+    "notes": "Notes",
+}
 
 
 class NamedForeignKeyWidget(widgets.ForeignKeyWidget):
@@ -103,6 +127,14 @@ class StakeholderResource(resources.ModelResource):
     notes = fields.Field(
         attribute="notes", column_name="notes", widget=widgets.CharWidget(allow_blank=True)
     )
+    # An empty cell leaves the value as it is: the model's default on a new stakeholder,
+    # the current one on an update (a blank cell never lifts an at-risk flag).
+    at_risk = fields.Field(
+        attribute="at_risk", column_name="at_risk", widget=YesNoWidget(), saves_null_values=False
+    )
+    active = fields.Field(
+        attribute="active", column_name="active", widget=YesNoWidget(), saves_null_values=False
+    )
 
     def __init__(self, *, user=None, **kwargs):
         """Without a user (the export form only asks for the column names) nothing is
@@ -129,6 +161,35 @@ class StakeholderResource(resources.ModelResource):
             "notes",
         )
         clean_model_instances = True
+        # An unchanged row is not saved again, so it writes no history.
+        skip_unchanged = True
+
+    def get_export_headers(self, selected_fields=None):
+        return [
+            HEADERS.get(field.column_name, field.column_name)
+            for field in self.get_export_fields(selected_fields)
+        ]
+
+    def export_resource(self, instance, selected_fields=None, **kwargs):
+        """Every exported cell, whatever its column, goes out formula-escaped."""
+        row = super().export_resource(instance, selected_fields, **kwargs)
+        return [escape_formula(value) for value in row]
+
+    def before_import(self, dataset, **kwargs):
+        """Readable or field-name headers, in any case, become field names; escaped
+        formula cells lose their `'`."""
+        prepare_dataset(dataset, HEADERS)
+        super().before_import(dataset, **kwargs)
+
+    def after_import(self, dataset, result, **kwargs):
+        """The preview's columns and the bad rows' reasons under readable headers. Only
+        once every row is read: the library looks the bad rows' values up by field name."""
+        super().after_import(dataset, result, **kwargs)
+        result.diff_headers = [HEADERS.get(header, header) for header in result.diff_headers]
+        for row in result.invalid_rows:
+            row.error_dict = {
+                HEADERS.get(key, key): value for key, value in row.error_dict.items()
+            }
 
     def get_queryset(self):
         if self.user is None:
@@ -162,11 +223,31 @@ class StakeholderResource(resources.ModelResource):
         if errors:
             raise ValidationError(errors)
 
+    def save_instance(self, instance, is_create, row, **kwargs):
+        """Every row goes through the services, as the pages and the admin do: they keep the
+        sites the importer is not a member of, apply the clearance rules, record a new
+        assessment when the ratings change, and write one history entry per row changed,
+        naming the import. Refusals land on the row."""
+        reason = _("Import of %(file)s") % {"file": kwargs.get("file_name") or _("a file")}
+        sites = self.fields["sites"].clean(row) if "sites" in row else None
+        data = {
+            name: getattr(instance, name)
+            for name in services.STAKEHOLDER_FIELDS
+            if name in self.fields and self.fields[name].column_name in row
+        }
+        try:
+            if is_create:
+                saved = services.stakeholder_create(
+                    actor=self.user, sites=sites, data=data, reason=reason
+                )
+            else:
+                saved = services.stakeholder_update(
+                    actor=self.user, stakeholder=instance, data=data, sites=sites, reason=reason
+                )
+        except PermissionDenied as refusal:
+            raise ValidationError({"id": str(refusal)}) from None
+        instance.pk = saved.pk
+        instance._state.adding = False
+
     def save_m2m(self, instance, row, **kwargs):
-        """Replace the sites the user may see; keep those of sites the user is not part of."""
-        others = []
-        if self.user is not None:
-            others = list(stakeholder_other_sites(stakeholders=[instance], user=self.user))
-        super().save_m2m(instance, row, **kwargs)
-        if others:
-            instance.sites.add(*others)
+        """The sites were saved with the stakeholder, by its service."""

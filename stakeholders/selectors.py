@@ -1,11 +1,26 @@
 """Reads: what may this user see. Every page, export, count and admin path goes through here."""
 
+from dataclasses import dataclass
+
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, Value, When
-from django.db.models.functions import Lower
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Value, When, Window
+from django.db.models.functions import Lower, RowNumber
 from django.shortcuts import get_object_or_404
 
-from stakeholders.models import Contact, Site, SiteMembership, Stakeholder
+from stakeholders import history, redaction
+from stakeholders.models import (
+    RATING_MAX,
+    RATING_MIN,
+    Assessment,
+    Contact,
+    Function,
+    Site,
+    SiteMembership,
+    Stakeholder,
+    StakeholderCategory,
+    VulnerableGroup,
+)
 
 
 def site_list(*, user):
@@ -22,7 +37,7 @@ def stakeholder_base(*, user):
         Stakeholder.objects.visible_to(user)
         .with_identity_visibility(user)
         .select_related("category", "lead_function")
-        .prefetch_related(Prefetch("sites", queryset=site_list(user=user)))
+        .prefetch_related(Prefetch("sites", queryset=site_list(user=user)), "vulnerable_groups")
     )
 
 
@@ -36,6 +51,9 @@ def stakeholder_list(
     kind="",
     at_risk=None,
     active=None,
+    vulnerable_group=None,
+    influence=None,
+    interest=None,
 ):
     """The registry as this user may see it, filtered and ordered.
 
@@ -58,6 +76,18 @@ def stakeholder_list(
         stakeholders = stakeholders.filter(at_risk=at_risk)
     if active is not None:
         stakeholders = stakeholders.filter(active=active)
+    if vulnerable_group is not None:
+        stakeholders = stakeholders.filter(
+            Exists(
+                Stakeholder.vulnerable_groups.through.objects.filter(
+                    stakeholder=OuterRef("pk"), vulnerablegroup=vulnerable_group
+                )
+            )
+        )
+    if influence is not None:
+        stakeholders = stakeholders.filter(influence=influence)
+    if interest is not None:
+        stakeholders = stakeholders.filter(interest=interest)
     if search:
         contact_match = Exists(
             Contact.objects.filter(stakeholder=OuterRef("pk")).filter(
@@ -82,6 +112,15 @@ def stakeholder_get(*, user, pk):
     return get_object_or_404(stakeholder_base(user=user), pk=pk)
 
 
+def can_change_stakeholder(*, user, stakeholder):
+    """Whether the user may change this stakeholder (read through `stakeholder_base`): their
+    role allows it, and an at-risk one only where they are cleared. A missing annotation
+    counts as not cleared."""
+    return user.has_perm("stakeholders.change_stakeholder") and redaction.identity_visible(
+        stakeholder
+    )
+
+
 def stakeholder_admin_queryset(*, user):
     """What the Django admin lists and edits: a staff member maintains only the stakeholders
     whose identity they may see. At-risk stakeholders are maintained by cleared users."""
@@ -99,25 +138,77 @@ def user_list(*, user):
     """The accounts an administrator sees: every one for a superuser; otherwise the
     members of their sites and users placed at no site yet, superusers excluded."""
     User = get_user_model()
+    users = User.objects.order_by("username")
     if user.is_superuser:
-        return User.objects.all()
+        return users
     at_my_sites = SiteMembership.objects.filter(user=OuterRef("pk"), site__in=site_list(user=user))
     anywhere = SiteMembership.objects.filter(user=OuterRef("pk"))
-    return User.objects.filter(is_superuser=False).filter(Exists(at_my_sites) | ~Exists(anywhere))
+    return users.filter(is_superuser=False).filter(Exists(at_my_sites) | ~Exists(anywhere))
 
 
 def manageable_user_list(*, user):
-    """The accounts an administrator may edit: every one for a superuser; otherwise other
-    users who are not superusers and belong to no site outside the administrator's own
-    (users placed at no site yet included, so they can be brought in). A user who also
-    works at another site is that site's business too, and is left to a superuser."""
+    """The accounts an administrator may edit (password, username, e-mail, active flag,
+    groups, staff status, memberships): every one for a superuser. Otherwise other users
+    who are not superusers, belong to no site outside the administrator's own, hold no
+    clearance where the administrator is not cleared, and hold no permission the
+    administrator lacks. Users placed at no site yet are included, so they can be brought
+    in. Anyone else is left to a superuser: taking over their account would give the
+    administrator what they were not given."""
     User = get_user_model()
     if user.is_superuser:
         return User.objects.all()
     elsewhere = SiteMembership.objects.filter(user=OuterRef("pk")).exclude(
         site__in=site_list(user=user)
     )
-    return User.objects.filter(is_superuser=False).exclude(pk=user.pk).exclude(Exists(elsewhere))
+    cleared_beyond = SiteMembership.objects.filter(user=OuterRef("pk"), cleared=True).exclude(
+        site__in=cleared_site_list(user=user)
+    )
+    mine = permission_ids(user=user)
+    rights_beyond = Permission.objects.filter(
+        Q(group__user=OuterRef("pk")) | Q(user=OuterRef("pk"))
+    ).exclude(pk__in=mine)
+    return (
+        User.objects.filter(is_superuser=False)
+        .exclude(pk=user.pk)
+        .exclude(Exists(elsewhere))
+        .exclude(Exists(cleared_beyond))
+        .exclude(Exists(rights_beyond))
+    )
+
+
+def colleague_list(*, user):
+    """The accounts whose names this user may read where a record says who did something
+    (histories, assessments): everyone for a superuser; otherwise the people of their own
+    sites, and superusers, who act for every site. Another site's staff stay unnamed."""
+    User = get_user_model()
+    if user.is_superuser:
+        return User.objects.all()
+    at_my_sites = SiteMembership.objects.filter(user=OuterRef("pk"), site__in=site_list(user=user))
+    return User.objects.filter(Exists(at_my_sites) | Q(is_superuser=True))
+
+
+def permission_ids(*, user):
+    """The ids of the permissions a user holds, through their groups or directly."""
+    return list(
+        Permission.objects.filter(Q(group__user=user) | Q(user=user))
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
+def assignable_group_list(*, user):
+    """The roles an administrator may hand out: those that grant nothing they lack."""
+    if user.is_superuser:
+        return Group.objects.all()
+    beyond = Permission.objects.filter(group=OuterRef("pk")).exclude(
+        pk__in=permission_ids(user=user)
+    )
+    return Group.objects.exclude(Exists(beyond))
+
+
+def membership_list(*, user):
+    """The site memberships an administrator sees: those of their own sites."""
+    return SiteMembership.objects.filter(site__in=site_list(user=user))
 
 
 def stakeholder_other_sites(*, stakeholders, user):
@@ -129,3 +220,201 @@ def stakeholder_other_sites(*, stakeholders, user):
         .exclude(pk__in=site_list(user=user))
         .distinct()
     )
+
+
+def stakeholder_names(*, user):
+    """A queryset whose rows print as this user may read them (for history and choices)."""
+    return Stakeholder.objects.visible_to(user).with_identity_visibility(user)
+
+
+def stakeholder_history(*, user, stakeholder, limit=30):
+    """The change history of a stakeholder the user may see (read through
+    `stakeholder_get`), its contacts' included, newest first. Identity fields, contact
+    changes and the reasons given (free text that may describe the person) are "Protected"
+    for a user who may not see the identity, in every entry, including those written before
+    it was marked at risk."""
+    hidden = not redaction.identity_visible(stakeholder)
+    named = {
+        get_user_model(): colleague_list(user=user),
+        Site: site_list(user=user),
+        StakeholderCategory: StakeholderCategory.objects.all(),
+        Function: Function.objects.all(),
+        VulnerableGroup: VulnerableGroup.objects.all(),
+    }
+    own = stakeholder.history.select_related("history_user").order_by("-history_date", "-pk")
+    result = history.entries(
+        own[: limit + 1],
+        redacted=Stakeholder.IDENTITY_FIELDS if hidden else (),
+        named=named,
+        hide_reasons=hidden,
+    )[:limit]
+    contact_records = Contact.history.filter(stakeholder_id=stakeholder.pk).select_related(
+        "history_user"
+    )
+    by_contact = {}
+    for record in contact_records.order_by("-history_date", "-pk")[: limit * 3]:
+        by_contact.setdefault(record.id, []).append(record)
+    for records in by_contact.values():
+        result += history.entries(
+            records,
+            redacted=("name", "role", "phone", "email") if hidden else (),
+            excluded=("stakeholder",),
+            hide_reasons=hidden,
+            subject=lambda record: redaction.PROTECTED if hidden else (record.name or ""),
+        )
+    result.sort(key=lambda entry: entry.date, reverse=True)
+    return result[:limit]
+
+
+def assessment_list(*, user, stakeholder, limit=10):
+    """The latest assessments of a stakeholder read through `stakeholder_get`, each with
+    `assessed_by`: the author's name if `colleague_list` lets this user read it. Their
+    reasons are free text that may name or describe the person: "Protected" when the
+    viewer may not see the identity."""
+    assessments = list(
+        Assessment.objects.filter(stakeholder=stakeholder)
+        .select_related("author")
+        .annotate(author_shown=Exists(colleague_list(user=user).filter(pk=OuterRef("author_id"))))[
+            :limit
+        ]
+    )
+    hidden = not redaction.identity_visible(stakeholder)
+    for assessment in assessments:
+        assessment.assessed_by = history.person(assessment.author, shown=assessment.author_shown)
+        if hidden and assessment.reason:
+            assessment.reason = redaction.PROTECTED
+    return assessments
+
+
+@dataclass
+class MapCell:
+    """One cell of the influence x interest grid, placed for the SVG drawing."""
+
+    influence: int
+    interest: int
+    count: int
+    points: list
+
+    WIDTH = 200
+    HEIGHT = 140
+    LEFT = 70
+    TOP = 10
+
+    @property
+    def more(self):
+        return self.count - len(self.points)
+
+    @property
+    def x(self):
+        return self.LEFT + (self.interest - RATING_MIN) * self.WIDTH
+
+    @property
+    def y(self):
+        return self.TOP + (RATING_MAX - self.influence) * self.HEIGHT
+
+    LINE = 16
+    FIRST_LINE = 38  # below the count
+
+    @property
+    def text_x(self):
+        return self.x + 10
+
+    @property
+    def count_x(self):
+        return self.x + self.WIDTH - 10
+
+    @property
+    def count_y(self):
+        return self.y + 20
+
+    @property
+    def placed(self):
+        """(baseline, stakeholder) of each name written in the cell."""
+        return [
+            (self.y + self.FIRST_LINE + index * self.LINE, point)
+            for index, point in enumerate(self.points)
+        ]
+
+    @property
+    def more_y(self):
+        return self.y + self.FIRST_LINE + len(self.points) * self.LINE
+
+    @property
+    def weight(self):
+        """0 (low, low) to 8 (high, high): how strongly the cell is shaded."""
+        return self.influence + self.interest - 2 * RATING_MIN
+
+
+@dataclass
+class StakeholderMap:
+    rows: list  # influence from high to low, each a list of cells by interest, low to high
+    total: int
+
+    @property
+    def cells(self):
+        return [cell for row in self.rows for cell in row]
+
+    WIDTH = MapCell.LEFT + (RATING_MAX - RATING_MIN + 1) * MapCell.WIDTH + 10
+    HEIGHT = MapCell.TOP + (RATING_MAX - RATING_MIN + 1) * MapCell.HEIGHT + 50
+
+    @property
+    def x_ticks(self):
+        """(x, interest) for the interest axis' labels, centred under each column."""
+        return [(cell.x + MapCell.WIDTH // 2, cell.interest) for cell in self.rows[0]]
+
+    @property
+    def y_ticks(self):
+        """(y, influence) for the influence axis' labels, centred beside each row."""
+        return [(row[0].y + MapCell.HEIGHT // 2, row[0].influence) for row in self.rows]
+
+    @property
+    def axis_y(self):
+        return MapCell.TOP + len(self.rows) * MapCell.HEIGHT
+
+    @property
+    def centre_x(self):
+        return MapCell.LEFT + len(self.rows[0]) * MapCell.WIDTH // 2
+
+    @property
+    def centre_y(self):
+        return MapCell.TOP + len(self.rows) * MapCell.HEIGHT // 2
+
+
+MAP_CELL_POINTS = 6
+
+
+def stakeholder_map(*, user, site, category=None, lead_function=None):
+    """The influence x interest grid of a site's active stakeholders: each cell's count and
+    up to MAP_CELL_POINTS of its stakeholders (shown ones first, by name, as this user may
+    see them). Two queries, however many stakeholders the site has: a crowded cell shows
+    its count and links to the registry filtered to it."""
+    stakeholders = stakeholder_list(
+        user=user, site=site, category=category, lead_function=lead_function, active=True
+    )
+    counts = {
+        (row["influence"], row["interest"]): row["n"]
+        for row in stakeholders.order_by().values("influence", "interest").annotate(n=Count("pk"))
+    }
+    ranked = stakeholders.annotate(
+        rank=Window(
+            RowNumber(),
+            partition_by=[F("influence"), F("interest")],
+            order_by=[F("identity_visible").desc(), F("sort_name").asc(), F("pk").asc()],
+        )
+    )
+    points = {}
+    for stakeholder in ranked.filter(rank__lte=MAP_CELL_POINTS).prefetch_related(None):
+        points.setdefault((stakeholder.influence, stakeholder.interest), []).append(stakeholder)
+    rows = [
+        [
+            MapCell(
+                influence=influence,
+                interest=interest,
+                count=counts.get((influence, interest), 0),
+                points=points.get((influence, interest), []),
+            )
+            for interest in range(RATING_MIN, RATING_MAX + 1)
+        ]
+        for influence in range(RATING_MAX, RATING_MIN - 1, -1)
+    ]
+    return StakeholderMap(rows=rows, total=sum(counts.values()))

@@ -1,35 +1,382 @@
-"""Writes to the registry, with their rules."""
+"""Writes to the registry, with their rules. Pages, the admin, the import and `seed_demo`
+all come through here, so each rule lives once.
+
+Every service takes the acting user, refuses without one (nothing fails open), checks the
+actor's role permission and place (sites, clearance), validates with `full_clean()` and
+keeps the change history: who, when, why, what changed. A refusal of access raises
+`PermissionDenied`; bad input raises `ValidationError`; either way nothing is written.
+"""
 
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from stakeholders.models import Contact, Site, Stakeholder
+from stakeholders import redaction, selectors
+from stakeholders.history import recorded, stamp
+from stakeholders.models import (
+    Assessment,
+    Contact,
+    Site,
+    SiteMembership,
+    Stakeholder,
+    VulnerableGroup,
+)
+
+STAKEHOLDER_FIELDS = {
+    "name",
+    "kind",
+    "category",
+    "lead_function",
+    "location",
+    "influence",
+    "interest",
+    "vulnerable_group_note",
+    "at_risk",
+    "active",
+    "notes",
+}
+CONTACT_FIELDS = {"name", "role", "phone", "email"}
+SITE_FIELDS = {"name", "country", "region"}
+MEMBERSHIP_FIELDS = {"user", "site", "function", "cleared"}
+
+
+# --- the acting user ------------------------------------------------------------------
+
+
+def require_actor(actor, permission=None):
+    """The actor must be a signed-in, active user holding `permission` (app.codename)."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        raise PermissionDenied(_("No acting user was given, so nothing was changed."))
+    if permission and not actor.has_perm(permission):
+        raise PermissionDenied(_("Your role does not allow this change."))
+
+
+def _apply(instance, data, allowed):
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValueError(f"Not fields this service sets: {', '.join(sorted(unknown))}")
+    for name, value in data.items():
+        setattr(instance, name, value)
+
+
+# --- sites ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def site_create(*, actor, data: Mapping[str, Any]) -> Site:
+    """Only a superuser opens a new site."""
+    require_actor(actor, "stakeholders.add_site")
+    if not actor.is_superuser:
+        raise PermissionDenied(_("New sites are created by a superuser."))
+    site = Site()
+    _apply(site, data, SITE_FIELDS)
+    site.full_clean()
+    stamp(site, actor=actor).save()
+    return site
+
+
+@transaction.atomic
+def site_update(*, actor, site: Site, data: Mapping[str, Any]) -> Site:
+    require_actor(actor, "stakeholders.change_site")
+    site = _locked(selectors.site_list(user=actor), site.pk)
+    _apply(site, data, SITE_FIELDS)
+    site.full_clean()
+    stamp(site, actor=actor).save()
+    return site
+
+
+def _locked(queryset, pk):
+    """Re-read the row under a lock, from what the actor may see: the rules below compare
+    with what is stored, never with what a form has already put on an instance."""
+    try:
+        return queryset.model.objects.select_for_update().get(pk=queryset.filter(pk=pk).get().pk)
+    except queryset.model.DoesNotExist:
+        raise PermissionDenied(_("You cannot change this record.")) from None
+
+
+# --- memberships and clearance --------------------------------------------------------
+
+
+def check_membership_change(*, actor, before: SiteMembership | None, after: SiteMembership):
+    """The rules of site membership, for a create (`before` None), a change or a delete
+    (`after` None). Raises ValidationError with a message a form can show.
+
+    - Nobody but a superuser changes their own memberships, or those of a user they may
+      not manage (`selectors.manageable_user_list`).
+    - Memberships are kept at the actor's own sites only.
+    - Clearance opens at-risk identities and restricted records: any change that leaves a
+      cleared membership at a site, or takes one away, needs an actor cleared at that site,
+      whoever the membership belongs to.
+    """
+    if actor.is_superuser:
+        return
+    states = [state for state in (before, after) if state is not None]
+    for state in states:
+        if state.user_id == actor.pk:
+            raise PermissionDenied(
+                _("You cannot change your own site memberships; ask another administrator.")
+            )
+    manageable = selectors.manageable_user_list(user=actor)
+    own_sites = selectors.site_list(user=actor)
+    cleared_sites = selectors.cleared_site_list(user=actor)
+    errors = {}
+    for state in states:
+        if state.user_id and not manageable.filter(pk=state.user_id).exists():
+            errors.setdefault("user", []).append(
+                _("You may not manage this user's memberships; a superuser can.")
+            )
+        if state.site_id and not own_sites.filter(pk=state.site_id).exists():
+            errors.setdefault("site", []).append(_("You are not a member of this site."))
+        if state.cleared and not cleared_sites.filter(pk=state.site_id).exists():
+            errors.setdefault("cleared", []).append(
+                _("Only a user cleared at %(site)s can grant or withdraw clearance there.")
+                % {"site": Site.objects.filter(pk=state.site_id).first() or _("this site")}
+            )
+    if errors:
+        raise ValidationError({field: sorted(set(messages)) for field, messages in errors.items()})
+
+
+@transaction.atomic
+def membership_create(*, actor, data: Mapping[str, Any]) -> SiteMembership:
+    require_actor(actor, "stakeholders.add_sitemembership")
+    membership = SiteMembership()
+    _apply(membership, data, MEMBERSHIP_FIELDS)
+    check_membership_change(actor=actor, before=None, after=membership)
+    membership.full_clean()
+    stamp(membership, actor=actor).save()
+    return membership
+
+
+@transaction.atomic
+def membership_update(
+    *, actor, membership: SiteMembership, data: Mapping[str, Any]
+) -> SiteMembership:
+    require_actor(actor, "stakeholders.change_sitemembership")
+    before = _locked(selectors.membership_list(user=actor), membership.pk)
+    after = SiteMembership.objects.get(pk=before.pk)
+    _apply(after, data, MEMBERSHIP_FIELDS)
+    check_membership_change(actor=actor, before=before, after=after)
+    after.full_clean()
+    stamp(after, actor=actor).save()
+    return after
+
+
+@transaction.atomic
+def membership_delete(*, actor, membership: SiteMembership) -> None:
+    require_actor(actor, "stakeholders.delete_sitemembership")
+    before = _locked(selectors.membership_list(user=actor), membership.pk)
+    check_membership_change(actor=actor, before=before, after=None)
+    stamp(before, actor=actor).delete()
+
+
+# --- stakeholders ---------------------------------------------------------------------
+
+
+def editable_stakeholder(*, actor, pk) -> Stakeholder:
+    """The stakeholder, if this actor may change it: one of their sites', and, when at
+    risk, only for a user cleared at one of its sites."""
+    stakeholder = selectors.stakeholder_base(user=actor).filter(pk=pk).first()
+    if stakeholder is None:
+        raise PermissionDenied(_("You cannot change this stakeholder."))
+    if not redaction.identity_visible(stakeholder):
+        raise PermissionDenied(
+            _("Only users cleared at its site may change an at-risk stakeholder.")
+        )
+    return stakeholder
+
+
+def _check_sites(actor, sites):
+    if actor.is_superuser:
+        return
+    own = set(selectors.site_list(user=actor).values_list("pk", flat=True))
+    if any(site.pk not in own for site in sites):
+        raise ValidationError({"sites": _("Choose only sites you are a member of.")})
+
+
+def check_vulnerable_groups(*, note: str, groups: Iterable[VulnerableGroup]):
+    """“Other” needs a note saying which group, and a note needs “Other”."""
+    has_other = any(group.code == VulnerableGroup.OTHER for group in groups)
+    if has_other and not note.strip():
+        raise ValidationError(
+            {"vulnerable_group_note": _("Say which group, since “Other” is marked.")}
+        )
+    if note.strip() and not has_other:
+        raise ValidationError(
+            {"vulnerable_group_note": _("Mark “Other” as well, or leave this empty.")}
+        )
 
 
 @transaction.atomic
 def stakeholder_create(
     *,
+    actor,
     sites: Iterable[Site],
+    data: Mapping[str, Any],
+    vulnerable_groups: Iterable[VulnerableGroup] = (),
     contacts: Iterable[Mapping[str, Any]] = (),
-    **fields: Any,
+    reason: str = "",
 ) -> Stakeholder:
-    """Create a stakeholder at one or more sites, with its contacts.
-
-    `fields` are Stakeholder fields, each contact a mapping of Contact fields; both are
-    validated with `full_clean()`. The category's default lead function is used when none
-    is given.
-    """
+    """Create a stakeholder at one or more of the actor's sites, with its first assessment
+    (the influence and interest given, 3 and 3 by default) and its contacts."""
+    require_actor(actor, "stakeholders.add_stakeholder")
     sites = list(sites)
     if not sites:
-        raise ValueError("A stakeholder belongs to at least one site.")
-    stakeholder = Stakeholder(**fields)
+        raise ValidationError({"sites": _("A stakeholder belongs to at least one site.")})
+    _check_sites(actor, sites)
+    vulnerable_groups = list(vulnerable_groups)
+    stakeholder = Stakeholder()
+    _apply(stakeholder, data, STAKEHOLDER_FIELDS)
     stakeholder.full_clean()
-    stakeholder.save()
-    stakeholder.sites.set(sites)
-    for contact_fields in contacts:
-        contact = Contact(stakeholder=stakeholder, **contact_fields)
+    check_vulnerable_groups(note=stakeholder.vulnerable_group_note, groups=vulnerable_groups)
+    with recorded(stakeholder, actor=actor, reason=reason, created=True):
+        stakeholder.save()
+        stakeholder.sites.set(sites)
+        stakeholder.vulnerable_groups.set(vulnerable_groups)
+    Assessment.objects.create(
+        stakeholder=stakeholder,
+        influence=stakeholder.influence,
+        interest=stakeholder.interest,
+        author=actor,
+        reason=reason or _("First assessment"),
+    )
+    for contact_data in contacts:
+        contact = Contact(stakeholder=stakeholder)
+        _apply(contact, contact_data, CONTACT_FIELDS)
         contact.full_clean()
-        contact.save()
+        stamp(contact, actor=actor, reason=reason).save()
     return stakeholder
+
+
+@transaction.atomic
+def stakeholder_update(
+    *,
+    actor,
+    stakeholder: Stakeholder,
+    data: Mapping[str, Any],
+    sites: Iterable[Site] | None = None,
+    vulnerable_groups: Iterable[VulnerableGroup] | None = None,
+    reason: str = "",
+) -> Stakeholder:
+    """Change a stakeholder. `sites`, when given, replaces the actor's own sites among the
+    stakeholder's and keeps the others. A change of influence or interest is a new
+    assessment, dated today."""
+    require_actor(actor, "stakeholders.change_stakeholder")
+    editable_stakeholder(actor=actor, pk=stakeholder.pk)
+    stored = Stakeholder.objects.select_for_update().get(pk=stakeholder.pk)
+    ratings = (stored.influence, stored.interest)
+    _apply(stored, data, STAKEHOLDER_FIELDS)
+    stored.full_clean()
+    if vulnerable_groups is not None:
+        vulnerable_groups = list(vulnerable_groups)
+    check_vulnerable_groups(
+        note=stored.vulnerable_group_note,
+        groups=vulnerable_groups
+        if vulnerable_groups is not None
+        else stored.vulnerable_groups.all(),
+    )
+    if sites is not None:
+        sites = list(sites)
+        _check_sites(actor, sites)
+        others = list(selectors.stakeholder_other_sites(stakeholders=[stored], user=actor))
+        if not sites and not others:
+            raise ValidationError({"sites": _("A stakeholder belongs to at least one site.")})
+    with recorded(stored, actor=actor, reason=reason):
+        stored.save()
+        if sites is not None:
+            stored.sites.set([*sites, *others])
+        if vulnerable_groups is not None:
+            stored.vulnerable_groups.set(vulnerable_groups)
+    if (stored.influence, stored.interest) != ratings:
+        Assessment.objects.create(
+            stakeholder=stored,
+            influence=stored.influence,
+            interest=stored.interest,
+            author=actor,
+            reason=reason,
+        )
+    return stored
+
+
+@transaction.atomic
+def stakeholder_delete(*, actor, stakeholder: Stakeholder, reason: str = "") -> None:
+    """A stakeholder that other sites share is theirs too: only a superuser deletes it."""
+    require_actor(actor, "stakeholders.delete_stakeholder")
+    stored = editable_stakeholder(actor=actor, pk=stakeholder.pk)
+    if (
+        not actor.is_superuser
+        and selectors.stakeholder_other_sites(stakeholders=[stored], user=actor).exists()
+    ):
+        raise PermissionDenied(_("This stakeholder is shared with other sites; ask a superuser."))
+    for contact in stored.contacts.all():
+        stamp(contact, actor=actor, reason=reason).delete()
+    stamp(stored, actor=actor, reason=reason).delete()
+
+
+@transaction.atomic
+def assessment_create(
+    *,
+    actor,
+    stakeholder: Stakeholder,
+    influence: int,
+    interest: int,
+    assessed_on: date | None = None,
+    reason: str = "",
+) -> Assessment:
+    """Record a dated assessment; the stakeholder's ratings become those of its latest."""
+    require_actor(actor, "stakeholders.add_assessment")
+    stored = editable_stakeholder(actor=actor, pk=stakeholder.pk)
+    assessment = Assessment(
+        stakeholder=stored,
+        influence=influence,
+        interest=interest,
+        assessed_on=assessed_on or timezone.localdate(),
+        reason=reason,
+        author=actor,
+    )
+    assessment.full_clean()
+    if assessment.assessed_on > timezone.localdate():
+        raise ValidationError({"assessed_on": _("An assessment cannot be dated in the future.")})
+    assessment.save()
+    latest = stored.assessments.order_by("-assessed_on", "-pk").first()
+    if (latest.influence, latest.interest) != (stored.influence, stored.interest):
+        stored.influence, stored.interest = latest.influence, latest.interest
+        with recorded(stored, actor=actor, reason=reason or _("New assessment")):
+            stored.save(update_fields=["influence", "interest", "updated_at"])
+    return assessment
+
+
+# --- contacts -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def contact_create(*, actor, stakeholder: Stakeholder, data: Mapping[str, Any]) -> Contact:
+    require_actor(actor, "stakeholders.add_contact")
+    stored = editable_stakeholder(actor=actor, pk=stakeholder.pk)
+    contact = Contact(stakeholder=stored)
+    _apply(contact, data, CONTACT_FIELDS)
+    contact.full_clean()
+    stamp(contact, actor=actor).save()
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, actor, contact: Contact, data: Mapping[str, Any]) -> Contact:
+    require_actor(actor, "stakeholders.change_contact")
+    editable_stakeholder(actor=actor, pk=contact.stakeholder_id)
+    stored = Contact.objects.select_for_update().get(pk=contact.pk)
+    _apply(stored, data, CONTACT_FIELDS)
+    stored.full_clean()
+    stamp(stored, actor=actor).save()
+    return stored
+
+
+@transaction.atomic
+def contact_delete(*, actor, contact: Contact) -> None:
+    require_actor(actor, "stakeholders.delete_contact")
+    editable_stakeholder(actor=actor, pk=contact.stakeholder_id)
+    stamp(Contact.objects.get(pk=contact.pk), actor=actor).delete()

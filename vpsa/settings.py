@@ -1,7 +1,8 @@
 """Settings for VPSA, read from the environment.
 
 Every value has a harmless default for local development, except the ones production
-must set itself: with DEBUG off, a missing SECRET_KEY or ALLOWED_HOSTS stops start-up.
+must set itself: with DEBUG off, a missing or weak SECRET_KEY or a missing ALLOWED_HOSTS
+stops start-up.
 `.env.example` lists every variable; a local `.env` (or the file ENV_FILE names) is read
 first, without overriding variables already set.
 """
@@ -10,6 +11,11 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 from django.core.exceptions import ImproperlyConfigured
 from import_export.formats.base_formats import CSV, XLSX
 
@@ -92,6 +98,30 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "django-insecure-local-development-only"  # noqa: S105 - DEBUG only
 
+
+def secret_key_weaknesses(key):
+    """What makes a secret key weak, by the rule of `check --deploy` (security.W009)."""
+    weaknesses = []
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        weaknesses.append(f"it has {len(key)} characters, fewer than {SECRET_KEY_MIN_LENGTH}")
+    if len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS:
+        weaknesses.append(
+            f"it uses {len(set(key))} different characters, fewer than "
+            f"{SECRET_KEY_MIN_UNIQUE_CHARACTERS}"
+        )
+    if key.startswith(SECRET_KEY_INSECURE_PREFIX):
+        weaknesses.append(f"it starts with {SECRET_KEY_INSECURE_PREFIX!r}")
+    return weaknesses
+
+
+# Refused at start-up rather than left to a deployment warning nobody reads: sessions,
+# password resets and CSRF protection all rest on this key.
+if not DEBUG and (weaknesses := secret_key_weaknesses(SECRET_KEY)):
+    raise ImproperlyConfigured(
+        f"SECRET_KEY is too weak: {'; '.join(weaknesses)}. Use a long random value, made "
+        'e.g. with `python -c "import secrets; print(secrets.token_urlsafe(50))"`.'
+    )
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured(
@@ -111,6 +141,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "import_export",
+    "simple_history",
     "stakeholders",
     "engagement",
 ]
@@ -124,6 +155,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every page needs a login unless its view says otherwise (login, health check).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Nothing shown to a logged-in user is kept by a browser cache or a proxy.
+    "vpsa.middleware.PrivateNoStoreMiddleware",
+    # Admin edits that no service makes (users, reference data) record who made them;
+    # the services name their acting user themselves.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -199,11 +235,14 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # An import is one transaction: a file with a bad row imports nothing.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
+# History is read through VPSA's own redacted pages; nothing is reverted from the admin.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_FORMATS = [CSV, XLSX]
-# A cell starting with "=" must not become a live formula in someone's spreadsheet.
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# Off: the library strips one "=" (leaving "==..." a formula). Resources escape formula
+# cells themselves with stakeholders.spreadsheets.escape_formula.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 
 # Production hardening; each can be relaxed from the environment where a proxy demands it.
 if not DEBUG:

@@ -15,8 +15,12 @@ PROCESS_IMPORT = reverse("admin:stakeholders_stakeholder_process_import")
 EXPORT = reverse("admin:stakeholders_stakeholder_export")
 CSV, XLSX = "0", "1"  # indexes into IMPORT_EXPORT_FORMATS
 
+# The old field-name headers: files written before the readable headers still import.
 HEADER = (
     "id,name,kind,category,sites,lead_function,location,influence,interest,at_risk,active,notes"
+)
+READABLE_HEADER = (
+    "ID,Name,Kind,Category,Sites,Lead function,Location,Influence,Interest,At risk,Active,Notes"
 )
 
 
@@ -125,6 +129,8 @@ class TestScoping:
                 "notes": "",
                 "contacts-TOTAL_FORMS": 0,
                 "contacts-INITIAL_FORMS": 0,
+                "assessments-TOTAL_FORMS": 0,
+                "assessments-INITIAL_FORMS": 0,
             },
         )
         assert response.status_code == 302, response.content.decode()[:2000]
@@ -237,7 +243,7 @@ class TestImport:
         exported = export(client)
         assert exported.status_code == 200
         text = exported.content.decode()
-        assert text.splitlines()[0] == HEADER
+        assert text.splitlines()[0] == READABLE_HEADER
         assert "Mwanzo village council" in text
         upload = io.BytesIO(text.encode())
         upload.name = "roundtrip.csv"

@@ -77,3 +77,24 @@ def test_dry_run_writes_nothing(settings):
     assert "14 stakeholder(s)" in output
     assert not Site.objects.exists()
     assert not get_user_model().objects.exists()
+
+
+def test_the_demo_year_has_history_assessments_and_vulnerable_groups(settings):
+    settings.DEBUG = True
+    seed()
+    setup = get_user_model().objects.get(username="demo-setup")
+    assert setup.is_superuser and not setup.has_usable_password()
+    assert Site.objects.get().history.get().history_user == setup
+
+    rehema = Stakeholder.objects.get(name="Rehema Nzowa")
+    assert rehema.at_risk
+    marked = rehema.history.latest()
+    assert marked.history_user.username == "clo"
+    assert marked.prev_record.at_risk is False
+
+    miners = Stakeholder.objects.get(name__startswith="Ntatu")
+    assert miners.assessments.count() == 3
+    latest = miners.assessments.first()
+    assert (miners.influence, miners.interest) == (latest.influence, latest.interest)
+    assert {group.code for group in miners.vulnerable_groups.all()} == {"youth", "other"}
+    assert miners.vulnerable_group_note

@@ -1,15 +1,102 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
-from stakeholders.models import Function, Site, SiteMembership, Stakeholder, StakeholderCategory
-from stakeholders.services import stakeholder_create
+from stakeholders import services
+from stakeholders.models import (
+    Function,
+    Site,
+    SiteMembership,
+    Stakeholder,
+    StakeholderCategory,
+    VulnerableGroup,
+)
 
 DEMO_PASSWORD = "vpsa-demo"  # noqa: S105 - printed on the console; DEBUG only
 
 SITE = {"name": "Kisima Ridge Gold Mine", "country": "Tanzania", "region": "Songwe"}
+
+# The account that opened the demo site and placed its people: a superuser that cannot log
+# in (no usable password), so the history says who set the demo up.
+SETUP_USER = "demo-setup"
+
+# Who added each category's stakeholders to the registry.
+ADDED_BY = {
+    "local-communities": "clo",
+    "ngos-human-rights-defenders": "clo",
+    "public-security-providers": "security",
+    "industry-peers": "security",
+    "host-country-government": "admin",
+    "home-country-embassy": "admin",
+}
+
+# Changes made later in the year: (stakeholder, by, changes, reason).
+LATER_CHANGES = [
+    (
+        "Rehema Nzowa",
+        "clo",
+        {
+            "at_risk": True,
+            "notes": "Reported an incident at the lease boundary. Contact only through the CLO.",
+        },
+        "Reported an incident at the lease boundary; her identity is protected from now on",
+    ),
+    (
+        "Ilembo police post",
+        "security",
+        {"location": "Ilembo trading centre, next to the ward office"},
+        "Post moved to the new building",
+    ),
+]
+
+# Re-assessments over the year: (stakeholder, days ago, influence, interest, reason, by).
+REASSESSMENTS = [
+    (
+        "Ntatu artisanal miners' association",
+        300,
+        2,
+        4,
+        "Before the boundary incidents: a small association, mostly about access to tailings.",
+        "clo",
+    ),
+    (
+        "Ntatu artisanal miners' association",
+        120,
+        4,
+        5,
+        "Took the boundary incidents to the district council and the regional press.",
+        "clo",
+    ),
+    (
+        "Songwe regional police command",
+        200,
+        5,
+        2,
+        "New regional commander; little interest in the site's VPs commitments yet.",
+        "security",
+    ),
+    (
+        "Songwe regional police command",
+        45,
+        5,
+        4,
+        "Commander asked for a memorandum on deployments and VPs training.",
+        "security",
+    ),
+    (
+        "Ilembo women's savings group",
+        90,
+        3,
+        5,
+        "Now represented on the grievance committee.",
+        "clo",
+    ),
+]
 
 # username, role, first name, last name, function, cleared at the demo site, staff
 USERS = [
@@ -58,6 +145,7 @@ STAKEHOLDERS = [
         "influence": 2,
         "interest": 4,
         "notes": "Meets separately from the village council so that women can speak freely.",
+        "vulnerable_groups": ["women"],
         "contacts": [{"name": "Neema Sanga", "role": "Chairwoman", "phone": "+255 700 100 211"}],
     },
     {
@@ -68,6 +156,8 @@ STAKEHOLDERS = [
         "influence": 3,
         "interest": 5,
         "notes": "Encounters with the site's guards at the lease boundary are the main concern.",
+        "vulnerable_groups": ["youth", "other"],
+        "vulnerable_group_note": "Migrant workers without local land rights",
         "contacts": [{"name": "Musa Haule", "role": "Secretary", "phone": "+255 700 100 221"}],
     },
     {
@@ -77,6 +167,7 @@ STAKEHOLDERS = [
         "location": "Kasanga grazing area, south-west of the tailings facility",
         "influence": 2,
         "interest": 3,
+        "vulnerable_groups": ["indigenous-peoples"],
         "contacts": [{"name": "Lemaiyan Ole Sayo", "role": "Elder"}],
     },
     {
@@ -169,8 +260,7 @@ STAKEHOLDERS = [
         "location": "Ntatu ridge",
         "influence": 1,
         "interest": 4,
-        "at_risk": True,
-        "notes": "Reported an incident at the lease boundary. Contact only through the CLO.",
+        "notes": "Sells food at the Ntatu ridge diggings; attends the artisanal miners' meetings.",
         "contacts": [{"name": "Rehema Nzowa", "role": "Community member"}],
     },
     {
@@ -239,7 +329,7 @@ class Command(BaseCommand):
                 self.stdout.write("The database has sites already; no demo data added.")
             return
         with transaction.atomic():
-            site, _ = Site.objects.get_or_create(name=SITE["name"], defaults=SITE)
+            site = self.seed_site()
             created_users = self.seed_users(site)
             created_stakeholders = self.seed_stakeholders(site)
             if dry_run:
@@ -266,6 +356,13 @@ class Command(BaseCommand):
 
     def seed_users(self, site):
         User = get_user_model()
+        setup, _ = User.objects.get_or_create(
+            username=SETUP_USER,
+            defaults={"is_superuser": True, "is_staff": False, "first_name": "Demo set-up"},
+        )
+        if setup.has_usable_password():
+            setup.set_unusable_password()
+            setup.save(update_fields=["password"])
         created_users = []
         for username, role, first, last, function, cleared, staff in USERS:
             user, created = User.objects.get_or_create(
@@ -277,21 +374,80 @@ class Command(BaseCommand):
                 user.save(update_fields=["password"])
                 user.groups.add(Group.objects.get(name=role))
                 created_users.append(username)
-            SiteMembership.objects.get_or_create(
-                user=user,
-                site=site,
-                defaults={"function": Function.objects.get(code=function), "cleared": cleared},
-            )
+            if not SiteMembership.objects.filter(user=user, site=site).exists():
+                services.membership_create(
+                    actor=setup,
+                    data={
+                        "user": user,
+                        "site": site,
+                        "function": Function.objects.get(code=function),
+                        "cleared": cleared,
+                    },
+                )
         return created_users
 
+    def seed_site(self):
+        site = Site.objects.filter(name=SITE["name"]).first()
+        if site is None:
+            setup = get_user_model().objects.filter(username=SETUP_USER).first()
+            if setup is None:
+                setup = get_user_model().objects.create(
+                    username=SETUP_USER, is_superuser=True, first_name="Demo set-up"
+                )
+                setup.set_unusable_password()
+                setup.save(update_fields=["password"])
+            site = services.site_create(actor=setup, data=SITE)
+        return site
+
     def seed_stakeholders(self, site):
+        User = get_user_model()
         categories = {category.code: category for category in StakeholderCategory.objects.all()}
+        groups = {group.code: group for group in VulnerableGroup.objects.all()}
         created = 0
         for entry in STAKEHOLDERS:
             fields = dict(entry)
             if Stakeholder.objects.filter(name=fields["name"], sites=site).exists():
                 continue
+            contacts = fields.pop("contacts", [])
+            marked = [groups[code] for code in fields.pop("vulnerable_groups", [])]
             fields["category"] = categories[fields["category"]]
-            stakeholder_create(sites=[site], **fields)
+            author = User.objects.get(username=ADDED_BY[fields["category"].code])
+            stakeholder = services.stakeholder_create(
+                actor=author,
+                sites=[site],
+                data=fields,
+                vulnerable_groups=marked,
+                contacts=contacts,
+                reason="Baseline stakeholder mapping for the year's SEP",
+            )
+            # The story starts a year ago: the baseline mapping is dated then.
+            stakeholder.assessments.update(assessed_on=timezone.localdate() - timedelta(days=365))
             created += 1
+        if created:
+            self.seed_reassessments(site)
+            self.seed_later_changes(site)
         return created
+
+    def seed_later_changes(self, site):
+        User = get_user_model()
+        for name, by, changes, reason in LATER_CHANGES:
+            services.stakeholder_update(
+                actor=User.objects.get(username=by),
+                stakeholder=Stakeholder.objects.get(name=name, sites=site),
+                data=changes,
+                reason=reason,
+            )
+
+    def seed_reassessments(self, site):
+        User = get_user_model()
+        today = timezone.localdate()
+        for name, days_ago, influence, interest, reason, by in REASSESSMENTS:
+            stakeholder = Stakeholder.objects.get(name=name, sites=site)
+            services.assessment_create(
+                actor=User.objects.get(username=by),
+                stakeholder=stakeholder,
+                influence=influence,
+                interest=interest,
+                assessed_on=today - timedelta(days=days_ago),
+                reason=reason,
+            )
