@@ -1,11 +1,9 @@
 """A user's walk through the registry in the system Chromium, driven by Playwright."""
 
-import os
-import shutil
-
 import pytest
 
 from stakeholders.models import Stakeholder
+from tests.browser.conftest import blocking_violations, logged_in_page, session_cookie
 from tests.factories import (
     CategoryFactory,
     ContactFactory,
@@ -20,27 +18,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
-@pytest.fixture
-def browser_page():
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail(f"No Chromium at {CHROMIUM}: CI must install Debian's chromium.")
-        pytest.skip(f"No Chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.set_default_timeout(15_000)
-        yield page
-        browser.close()
 
 
 @pytest.fixture
@@ -82,3 +59,64 @@ def test_log_in_search_the_registry_and_open_a_stakeholder(live_server, registry
     page.get_by_role("heading", name="Mwanzo village council").wait_for()
     assert "Halima Mwakyusa" in page.content()
     assert "Levels of satisfaction / dissatisfaction with the site" in page.content()
+
+
+@pytest.fixture
+def phone_registry(transactional_db):
+    """A reviewer at a site with a dozen stakeholders, logged in (before Playwright starts)."""
+    site = SiteFactory(name="Kisima Ridge Gold Mine")
+    reviewer = UserFactory(username="reviewer", roles=["Reviewer"])
+    MembershipFactory(user=reviewer, site=site)
+    for number in range(12):
+        StakeholderFactory(
+            name=f"Village council {number:02d}", kind=Stakeholder.Kind.GROUP, sites=[site]
+        )
+    return session_cookie(reviewer)
+
+
+def test_on_a_phone_the_filters_fold_behind_a_toggle(live_server, phone_registry, chromium):
+    from playwright.sync_api import expect
+
+    page = logged_in_page(chromium, live_server, phone_registry, width=390, height=844)
+    page.goto(f"{live_server.url}/stakeholders/")
+
+    # The first result shows without scrolling; the filters wait behind their toggle.
+    first_row = page.locator("table tbody tr").first
+    expect(first_row).to_be_in_viewport(ratio=1)
+    assert page.evaluate("window.scrollY") == 0
+    category = page.get_by_label("Category")
+    expect(category).to_be_hidden()
+    expect(page.get_by_label("Search")).to_be_visible()
+    toggle = page.get_by_role("button", name="Filters")
+    expect(toggle).to_have_attribute("aria-controls", "registry-filters")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    assert blocking_violations(page) == []
+
+    # It opens from the keyboard.
+    toggle.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#registry-filters.show")).to_be_visible()
+    expect(category).to_be_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    assert blocking_violations(page) == []
+    page.keyboard.press("Space")
+    expect(category).to_be_hidden()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+
+    # It says how many filters are in use, and the results still come first.
+    page.goto(f"{live_server.url}/stakeholders/?kind=group&at_risk=no")
+    expect(toggle).to_have_accessible_name("Filters 2 in use")
+    expect(category).to_be_hidden()
+    expect(page.locator("table tbody tr").first).to_be_in_viewport(ratio=1)
+
+    # A filter with an error opens them, so the field in error is in sight.
+    page.goto(f"{live_server.url}/stakeholders/?category=not-a-number")
+    expect(category).to_be_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(page.get_by_role("alert")).to_contain_text("Category")
+
+    # From md up the filters are always shown, and the toggle is not.
+    page.set_viewport_size({"width": 800, "height": 900})
+    page.goto(f"{live_server.url}/stakeholders/")
+    expect(category).to_be_visible()
+    expect(toggle).to_be_hidden()
