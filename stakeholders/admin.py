@@ -527,6 +527,12 @@ class StakeholderAdmin(
     def get_queryset(self, request):
         return stakeholder_admin_queryset(user=request.user)
 
+    def get_valid_export_item_pks(self, request):
+        """The ids the export action accepts: only what the user may export (the library's
+        default takes every id in the table, so another site's id would pass where a
+        missing one fails)."""
+        return self.get_export_queryset(request).values_list("pk", flat=True)
+
     def get_resource_kwargs(self, request, *args, **kwargs):
         return {**super().get_resource_kwargs(request, *args, **kwargs), "user": request.user}
 

@@ -454,6 +454,14 @@ def test_the_export_action_ignores_hidden_and_foreign_ids(client, request, name,
     data = {"format": 0, "resource": 0, "stakeholderresource_name": "on", "export_items": ids}
     response = client.post(EXPORT, data)
     assert leaks(response, who.forbidden) == []
+    # Each hidden or foreign id is refused exactly as a missing one.
+    for pk in ids:
+        foreign = client.post(EXPORT, {**data, "export_items": [pk]})
+        missing = client.post(EXPORT, {**data, "export_items": [MISSING]})
+        assert foreign.status_code == missing.status_code == 200
+        errors = foreign.context["form"].errors.as_text().replace(str(pk), "ID")
+        assert errors == missing.context["form"].errors.as_text().replace(str(MISSING), "ID")
+        assert "Select a valid choice" in errors
 
 
 # --- imports -------------------------------------------------------------------------------------

@@ -3,10 +3,11 @@ its history pages show only what the user may see."""
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from stakeholders import services
+from stakeholders.forms import SiteMembershipAdminForm
 from stakeholders.models import Contact, SiteMembership, Stakeholder, VulnerableGroup
 from tests.conftest import member_of
 from tests.factories import StakeholderFactory, UserFactory
@@ -250,3 +251,15 @@ class TestHistoryPages:
         content = client.get(history_url(Stakeholder, shared.pk)).content.decode()
         assert "Far Valley Copper" not in content
         assert "(not shown)" in content
+
+
+def test_the_membership_form_without_an_editor_refuses(member, site):
+    """The admin sets the editor for each request; a form built any other way fails closed."""
+    membership = member.site_memberships.get()
+    form = SiteMembershipAdminForm(
+        {"user": member.pk, "site": site.pk, "cleared": "on"}, instance=membership
+    )
+    with pytest.raises(PermissionDenied):
+        form.is_valid()
+    membership.refresh_from_db()
+    assert not membership.cleared
