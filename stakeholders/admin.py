@@ -12,8 +12,9 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseRedirect
@@ -25,7 +26,11 @@ from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
 
 from stakeholders import history, redaction, services
-from stakeholders.forms import SiteMembershipAdminForm, StakeholderAdminForm
+from stakeholders.forms import (
+    RecordedPasswordChangeForm,
+    SiteMembershipAdminForm,
+    StakeholderAdminForm,
+)
 from stakeholders.models import (
     Assessment,
     Contact,
@@ -45,7 +50,6 @@ from stakeholders.selectors import (
     membership_list,
     site_list,
     stakeholder_admin_queryset,
-    stakeholder_names,
     stakeholder_other_sites,
     user_list,
 )
@@ -163,16 +167,35 @@ class ScopedInlineFormSet(BaseInlineFormSet):
 
 class ServiceErrorsMixin:
     """A rule a service enforces after the admin's forms were valid (a race, a row changed
-    meanwhile) is shown as a message on the page; the transaction of the change is rolled
-    back, so nothing of it is saved."""
+    meanwhile, a combination the forms cannot see) is shown as a message on the page; the
+    change's transaction is rolled back, so nothing of it is saved. A bulk delete is one
+    transaction too: refused for one row, it deletes none."""
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except ValidationError as error:
-            for message in error.messages:
-                self.message_user(request, message, level=messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
+            return self._refused(request, error)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            with transaction.atomic():
+                return super().delete_view(request, object_id, extra_context)
+        except ValidationError as error:
+            return self._refused(request, error)
+
+    def delete_queryset(self, request, queryset):
+        try:
+            with transaction.atomic():
+                for obj in queryset:
+                    self.delete_model(request, obj)
+        except ValidationError as error:
+            raise PermissionDenied(" ".join(error.messages)) from None
+
+    def _refused(self, request, error):
+        for message in error.messages:
+            self.message_user(request, message, level=messages.ERROR)
+        return HttpResponseRedirect(request.get_full_path())
 
 
 class HistoryMixin:
@@ -217,10 +240,8 @@ def history_names(user):
         StakeholderCategory: StakeholderCategory.objects.all(),
         Function: Function.objects.all(),
         VulnerableGroup: VulnerableGroup.objects.all(),
-        EngagementObjective: EngagementObjective.objects.all(),
         Group: Group.objects.all(),
         User: colleague_list(user=user),
-        Stakeholder: stakeholder_names(user=user).filter(identity_visible=True),
     }
 
 
@@ -320,11 +341,9 @@ def membership_form_for(editor):
     return type("SiteMembershipForm", (SiteMembershipAdminForm,), {"editor": editor})
 
 
-def save_membership_form(request, form, user=None):
-    """Create, change or delete the membership of one admin form through the services."""
+def save_membership_form(request, form):
+    """Create or change the membership of the admin's form through the services."""
     data = form_data(form, services.MEMBERSHIP_FIELDS)
-    if user is not None:
-        data["user"] = user
     if form.instance.pk:
         return services.membership_update(actor=request.user, membership=form.instance, data=data)
     return services.membership_create(actor=request.user, data=data)
@@ -377,10 +396,6 @@ class SiteMembershipAdmin(
     def delete_model(self, request, obj):
         services.membership_delete(actor=request.user, membership=obj)
 
-    def delete_queryset(self, request, queryset):
-        for membership in queryset:
-            services.membership_delete(actor=request.user, membership=membership)
-
 
 class ContactInline(admin.TabularInline):
     model = Contact
@@ -415,39 +430,34 @@ class AssessmentInline(admin.TabularInline):
         return history.person(assessment.author, shown=assessment.author_shown)
 
 
-def changed_rows(formset, *, deleted=False):
-    """The rows of an inline to save, as Django itself picks them: existing rows from the
-    initial forms (their instance found among the formset's own rows), new rows from the
-    extra forms only; with `deleted`, the existing rows marked for deletion."""
-    marked = set(formset.deleted_forms) if formset.can_delete else set()
-    if deleted:
-        return [form for form in formset.initial_forms if form in marked and form.instance.pk]
-    existing = [
-        form
-        for form in formset.initial_forms
-        if form not in marked and form.instance.pk and form.has_changed()
-    ]
-    new = [form for form in formset.extra_forms if form not in marked and form.has_changed()]
-    return existing + new
+def inline_rows(formset):
+    """What an inline's rows ask for, as Django itself picks them (new rows only from its
+    extra forms, existing rows only among its own), without saving anything: the new, the
+    changed (with their changed fields) and the deleted instances. The admin's change
+    message reads the same lists."""
+    formset.save(commit=False)
+    return formset.new_objects, formset.changed_objects, formset.deleted_objects
+
+
+def contact_data(contact, fields=services.CONTACT_FIELDS):
+    return {name: getattr(contact, name) for name in fields if name in services.CONTACT_FIELDS}
 
 
 def save_contacts(request, stakeholder, formset):
-    """Save an inline of contacts through the services, recording what changed for the
-    admin's own change message."""
-    formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-    for form in changed_rows(formset, deleted=True):
-        services.contact_delete(actor=request.user, contact=form.instance)
-        formset.deleted_objects.append(form.instance)
-    for form in changed_rows(formset):
-        data = form_data(form, services.CONTACT_FIELDS)
-        if form.instance.pk:
-            contact = services.contact_update(actor=request.user, contact=form.instance, data=data)
-            formset.changed_objects.append((contact, form.changed_data))
-        else:
-            contact = services.contact_create(
-                actor=request.user, stakeholder=stakeholder, data=data
-            )
-            formset.new_objects.append(contact)
+    """Save an inline of contacts through the services."""
+    new, changed, deleted = inline_rows(formset)
+    for contact in deleted:
+        services.contact_delete(actor=request.user, contact=contact)
+    for contact, fields in changed:
+        services.contact_update(
+            actor=request.user, contact=contact, data=contact_data(contact, fields)
+        )
+    formset.new_objects = [
+        services.contact_create(
+            actor=request.user, stakeholder=stakeholder, data=contact_data(contact)
+        )
+        for contact in new
+    ]
 
 
 @admin.register(Stakeholder)
@@ -580,34 +590,42 @@ class StakeholderAdmin(
         return deleted, model_count, perms_needed, protected
 
     def save_model(self, request, obj, form, change):
-        """Through the services: they keep the sites the user is not a member of, record
-        the history and a new assessment when the ratings change."""
+        """Saved with its contacts in `save_related`, once the inline forms are read."""
+
+    def save_related(self, request, form, formsets, change):
+        """Through the services, which keep the sites the user is not a member of, record
+        the history and a new assessment when the ratings change. Contacts are written
+        before the stakeholder's own change and a new one's come with it, so marking a
+        stakeholder at risk and editing its contacts in one go is allowed to whoever may
+        mark it (afterwards only the cleared may edit it)."""
+        contacts = None
+        for formset in formsets:
+            if formset.model is Contact:
+                contacts = formset
+            else:  # the read-only assessments
+                formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         kwargs = {
             "sites": form.cleaned_data["sites"],
             "vulnerable_groups": form.cleaned_data["vulnerable_groups"],
             "data": form_data(form, services.STAKEHOLDER_FIELDS),
         }
         if change:
-            saved = services.stakeholder_update(actor=request.user, stakeholder=obj, **kwargs)
+            if contacts is not None:
+                save_contacts(request, form.instance, contacts)
+            saved = services.stakeholder_update(
+                actor=request.user, stakeholder=form.instance, **kwargs
+            )
         else:
-            saved = services.stakeholder_create(actor=request.user, **kwargs)
-        adopt(obj, saved)
-
-    def save_related(self, request, form, formsets, change):
-        """The sites and groups were saved with the stakeholder; contacts go through the
-        services too."""
-        for formset in formsets:
-            if formset.model is Contact:
-                save_contacts(request, form.instance, formset)
-            else:  # the read-only assessments
-                formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            new = inline_rows(contacts)[0] if contacts is not None else []
+            saved = services.stakeholder_create(
+                actor=request.user, contacts=[contact_data(contact) for contact in new], **kwargs
+            )
+            if contacts is not None:
+                contacts.new_objects = list(saved.contacts.all())
+        adopt(form.instance, saved)
 
     def delete_model(self, request, obj):
         services.stakeholder_delete(actor=request.user, stakeholder=obj)
-
-    def delete_queryset(self, request, queryset):
-        for stakeholder in queryset:
-            services.stakeholder_delete(actor=request.user, stakeholder=stakeholder)
 
 
 class SiteMembershipInline(OwnSitesChoicesMixin, admin.TabularInline):
@@ -644,6 +662,7 @@ class VpsaUserAdmin(
 
     inlines = [SiteMembershipInline]
     private_relations = ("site_memberships",)
+    change_password_form = RecordedPasswordChangeForm
 
     def get_queryset(self, request):
         return user_list(user=request.user)
@@ -674,13 +693,24 @@ class VpsaUserAdmin(
         """Memberships go through the services, with their clearance rules."""
         if formset.model is not SiteMembership:
             return super().save_formset(request, form, formset, change)
-        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-        for membership_form in changed_rows(formset, deleted=True):
-            services.membership_delete(actor=request.user, membership=membership_form.instance)
-            formset.deleted_objects.append(membership_form.instance)
-        for membership_form in changed_rows(formset):
-            membership = save_membership_form(request, membership_form, user=form.instance)
-            if membership_form.instance.pk:
-                formset.changed_objects.append((membership, membership_form.changed_data))
-            else:
-                formset.new_objects.append(membership)
+        new, changed, deleted = inline_rows(formset)
+        for membership in deleted:
+            services.membership_delete(actor=request.user, membership=membership)
+        for membership, fields in changed:
+            services.membership_update(
+                actor=request.user,
+                membership=membership,
+                data={name: getattr(membership, name) for name in fields},
+            )
+        formset.new_objects = [
+            services.membership_create(
+                actor=request.user,
+                data={
+                    "user": form.instance,
+                    "site": membership.site,
+                    "function": membership.function,
+                    "cleared": membership.cleared,
+                },
+            )
+            for membership in new
+        ]

@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -274,3 +275,12 @@ class SiteMembershipAdminForm(forms.ModelForm):
         except ValidationError as error:
             add_service_errors(self, error)
         return data
+
+
+class RecordedPasswordChangeForm(AdminPasswordChangeForm):
+    """The admin's password form; the user's history records that (never what) it was
+    changed, and by whom."""
+
+    def save(self, commit=True):
+        self.user._change_reason = _("Password changed")
+        return super().save(commit)

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.models import HistoricalRecords
 
+from stakeholders import redaction
+
 # Bookkeeping columns every record carries; a change of these alone is not news.
 UNTRACKED = {"created_at", "updated_at"}
 
@@ -56,7 +58,7 @@ def stamp(instance, *, actor, reason=""):
     return instance
 
 
-PROTECTED = gettext_lazy("Protected")
+PROTECTED = redaction.PROTECTED
 NOT_SHOWN = gettext_lazy("(not shown)")
 UNKNOWN = gettext_lazy("(unknown)")
 
@@ -112,8 +114,10 @@ def entries(records, *, redacted=(), subject=None, named=None, excluded=(), hide
     `redacted` show "Protected" instead of their values. `subject(record)` names what the
     entry is about (a contact, say). `named` maps a related model to the queryset of rows
     whose names this viewer may read; other related rows show as "not shown", so a history
-    never names another site or a hidden stakeholder. `hide_reasons` shows a reason given
-    as "Protected".
+    never names another site or a hidden stakeholder. The user who acted is named only if
+    `named` lets this viewer read them (pass the user model's queryset; without it, nobody
+    is named). `hide_reasons` shows a reason given as "Protected". A change of nothing
+    tracked (a password) is listed when it gives a reason.
     """
     records = list(records)
     named = named or {}
@@ -147,14 +151,14 @@ def entries(records, *, redacted=(), subject=None, named=None, excluded=(), hide
                 old_shown, new_shown = _shown(old), _shown(new)
             label = capfirst(model._meta.get_field(name).verbose_name)
             changes.append(Change(label=label, old=old_shown, new=new_shown))
-        if record.history_type == "~" and not changes:
+        if record.history_type == "~" and not changes and not record.history_change_reason:
             continue
         result.append(
             Entry(
                 date=record.history_date,
                 who=person(
                     record.history_user,
-                    shown=User not in named or (User, record.history_user_id) in names,
+                    shown=(User, record.history_user_id) in names,
                 ),
                 action_code=record.history_type,
                 action=ACTIONS[record.history_type],
@@ -233,7 +237,11 @@ def _tracked_fields(record):
 def _value(record, model_field, names):
     if model_field.many_to_many:
         target = model_field.related_model
-        shown = [names.get((target, pk), NOT_SHOWN) for pk in _m2m_ids(record, model_field)]
+        # Targets this viewer may not read are left out, not counted: "(not shown)" would
+        # tell that a stakeholder is shared with another site, and with how many.
+        shown = [
+            names[(target, pk)] for pk in _m2m_ids(record, model_field) if (target, pk) in names
+        ]
         return ", ".join(str(name) for name in shown) or None
     if model_field.is_relation:
         pk = getattr(record, model_field.attname)

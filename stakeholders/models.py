@@ -287,7 +287,8 @@ class Stakeholder(TimeStampedModel):
         GROUP = "group", _("Group or community")
         PERSON = "person", _("Person")
 
-    IDENTITY_FIELDS = ("name", "location", "notes")
+    # Hidden, with its contacts, from users not cleared at its sites when it is at risk.
+    IDENTITY_FIELDS = ("name", "location", "notes", "vulnerable_group_note")
 
     name = models.CharField(_("name"), max_length=200, validators=[validate_not_placeholder])
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)

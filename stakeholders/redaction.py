@@ -57,8 +57,8 @@ PROTECTED = Protected()
 
 
 class Identity:
-    """A stakeholder's identity as one viewer may see it: the real name, location, notes and
-    contacts, or the placeholder, "Protected" and no contacts."""
+    """A stakeholder's identity as one viewer may see it: the real name, location, notes,
+    vulnerable-group note and contacts, or the placeholder, "Protected" and no contacts."""
 
     def __init__(self, stakeholder):
         self.stakeholder = stakeholder
@@ -76,6 +76,11 @@ class Identity:
     @property
     def notes(self):
         return self.stakeholder.notes if self.visible else PROTECTED
+
+    @property
+    def vulnerable_group_note(self):
+        """Free text ("which other group") that may describe the person."""
+        return self.stakeholder.vulnerable_group_note if self.visible else PROTECTED
 
     @property
     def contacts(self):

@@ -1,7 +1,5 @@
 """Reads: what may this user see. Every page, export, count and admin path goes through here."""
 
-from dataclasses import dataclass
-
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Value, When, Window
@@ -9,6 +7,7 @@ from django.db.models.functions import Lower, RowNumber
 from django.shortcuts import get_object_or_404
 
 from stakeholders import history, redaction
+from stakeholders.mapping import MapCell, StakeholderMap
 from stakeholders.models import (
     RATING_MAX,
     RATING_MIN,
@@ -37,7 +36,7 @@ def stakeholder_base(*, user):
         Stakeholder.objects.visible_to(user)
         .with_identity_visibility(user)
         .select_related("category", "lead_function")
-        .prefetch_related(Prefetch("sites", queryset=site_list(user=user)), "vulnerable_groups")
+        .prefetch_related(Prefetch("sites", queryset=site_list(user=user)))
     )
 
 
@@ -222,17 +221,12 @@ def stakeholder_other_sites(*, stakeholders, user):
     )
 
 
-def stakeholder_names(*, user):
-    """A queryset whose rows print as this user may read them (for history and choices)."""
-    return Stakeholder.objects.visible_to(user).with_identity_visibility(user)
-
-
 def stakeholder_history(*, user, stakeholder, limit=30):
     """The change history of a stakeholder the user may see (read through
     `stakeholder_get`), its contacts' included, newest first. Identity fields, contact
     changes and the reasons given (free text that may describe the person) are "Protected"
     for a user who may not see the identity, in every entry, including those written before
-    it was marked at risk."""
+    it was marked at risk. Other sites and their staff are not named."""
     hidden = not redaction.identity_visible(stakeholder)
     named = {
         get_user_model(): colleague_list(user=user),
@@ -259,6 +253,7 @@ def stakeholder_history(*, user, stakeholder, limit=30):
             records,
             redacted=("name", "role", "phone", "email") if hidden else (),
             excluded=("stakeholder",),
+            named=named,
             hide_reasons=hidden,
             subject=lambda record: redaction.PROTECTED if hidden else (record.name or ""),
         )
@@ -284,100 +279,6 @@ def assessment_list(*, user, stakeholder, limit=10):
         if hidden and assessment.reason:
             assessment.reason = redaction.PROTECTED
     return assessments
-
-
-@dataclass
-class MapCell:
-    """One cell of the influence x interest grid, placed for the SVG drawing."""
-
-    influence: int
-    interest: int
-    count: int
-    points: list
-
-    WIDTH = 200
-    HEIGHT = 140
-    LEFT = 70
-    TOP = 10
-
-    @property
-    def more(self):
-        return self.count - len(self.points)
-
-    @property
-    def x(self):
-        return self.LEFT + (self.interest - RATING_MIN) * self.WIDTH
-
-    @property
-    def y(self):
-        return self.TOP + (RATING_MAX - self.influence) * self.HEIGHT
-
-    LINE = 16
-    FIRST_LINE = 38  # below the count
-
-    @property
-    def text_x(self):
-        return self.x + 10
-
-    @property
-    def count_x(self):
-        return self.x + self.WIDTH - 10
-
-    @property
-    def count_y(self):
-        return self.y + 20
-
-    @property
-    def placed(self):
-        """(baseline, stakeholder) of each name written in the cell."""
-        return [
-            (self.y + self.FIRST_LINE + index * self.LINE, point)
-            for index, point in enumerate(self.points)
-        ]
-
-    @property
-    def more_y(self):
-        return self.y + self.FIRST_LINE + len(self.points) * self.LINE
-
-    @property
-    def weight(self):
-        """0 (low, low) to 8 (high, high): how strongly the cell is shaded."""
-        return self.influence + self.interest - 2 * RATING_MIN
-
-
-@dataclass
-class StakeholderMap:
-    rows: list  # influence from high to low, each a list of cells by interest, low to high
-    total: int
-
-    @property
-    def cells(self):
-        return [cell for row in self.rows for cell in row]
-
-    WIDTH = MapCell.LEFT + (RATING_MAX - RATING_MIN + 1) * MapCell.WIDTH + 10
-    HEIGHT = MapCell.TOP + (RATING_MAX - RATING_MIN + 1) * MapCell.HEIGHT + 50
-
-    @property
-    def x_ticks(self):
-        """(x, interest) for the interest axis' labels, centred under each column."""
-        return [(cell.x + MapCell.WIDTH // 2, cell.interest) for cell in self.rows[0]]
-
-    @property
-    def y_ticks(self):
-        """(y, influence) for the influence axis' labels, centred beside each row."""
-        return [(row[0].y + MapCell.HEIGHT // 2, row[0].influence) for row in self.rows]
-
-    @property
-    def axis_y(self):
-        return MapCell.TOP + len(self.rows) * MapCell.HEIGHT
-
-    @property
-    def centre_x(self):
-        return MapCell.LEFT + len(self.rows[0]) * MapCell.WIDTH // 2
-
-    @property
-    def centre_y(self):
-        return MapCell.TOP + len(self.rows) * MapCell.HEIGHT // 2
 
 
 MAP_CELL_POINTS = 6

@@ -8,6 +8,7 @@ keeps the change history: who, when, why, what changed. A refusal of access rais
 """
 
 from collections.abc import Iterable, Mapping
+from copy import copy
 from datetime import date
 from typing import Any
 
@@ -84,6 +85,10 @@ def site_create(*, actor, data: Mapping[str, Any]) -> Site:
 def site_update(*, actor, site: Site, data: Mapping[str, Any]) -> Site:
     require_actor(actor, "stakeholders.change_site")
     site = _locked(selectors.site_list(user=actor), site.pk)
+    if not actor.is_superuser and data.get("name", site.name) != site.name:
+        # Names are unique across sites: a refused rename would tell that a site of that
+        # name exists elsewhere.
+        raise PermissionDenied(_("A site is renamed by a superuser."))
     _apply(site, data, SITE_FIELDS)
     site.full_clean()
     stamp(site, actor=actor).save()
@@ -91,10 +96,10 @@ def site_update(*, actor, site: Site, data: Mapping[str, Any]) -> Site:
 
 
 def _locked(queryset, pk):
-    """Re-read the row under a lock, from what the actor may see: the rules below compare
-    with what is stored, never with what a form has already put on an instance."""
+    """Read the row under a lock, from what the actor may see: the rules below compare with
+    what is stored, never with what a form has already put on an instance."""
     try:
-        return queryset.model.objects.select_for_update().get(pk=queryset.filter(pk=pk).get().pk)
+        return queryset.select_for_update(of=("self",)).get(pk=pk)
     except queryset.model.DoesNotExist:
         raise PermissionDenied(_("You cannot change this record.")) from None
 
@@ -135,7 +140,7 @@ def check_membership_change(*, actor, before: SiteMembership | None, after: Site
         if state.cleared and not cleared_sites.filter(pk=state.site_id).exists():
             errors.setdefault("cleared", []).append(
                 _("Only a user cleared at %(site)s can grant or withdraw clearance there.")
-                % {"site": Site.objects.filter(pk=state.site_id).first() or _("this site")}
+                % {"site": own_sites.filter(pk=state.site_id).first() or _("this site")}
             )
     if errors:
         raise ValidationError({field: sorted(set(messages)) for field, messages in errors.items()})
@@ -158,7 +163,7 @@ def membership_update(
 ) -> SiteMembership:
     require_actor(actor, "stakeholders.change_sitemembership")
     before = _locked(selectors.membership_list(user=actor), membership.pk)
-    after = SiteMembership.objects.get(pk=before.pk)
+    after = copy(before)
     _apply(after, data, MEMBERSHIP_FIELDS)
     check_membership_change(actor=actor, before=before, after=after)
     after.full_clean()
@@ -177,10 +182,14 @@ def membership_delete(*, actor, membership: SiteMembership) -> None:
 # --- stakeholders ---------------------------------------------------------------------
 
 
-def editable_stakeholder(*, actor, pk) -> Stakeholder:
+def editable_stakeholder(*, actor, pk, lock=False) -> Stakeholder:
     """The stakeholder, if this actor may change it: one of their sites', and, when at
-    risk, only for a user cleared at one of its sites."""
-    stakeholder = selectors.stakeholder_base(user=actor).filter(pk=pk).first()
+    risk, only for a user cleared at one of its sites. With `lock`, its row stays locked
+    until the transaction ends, so the rules and the write see the same row."""
+    stakeholders = Stakeholder.objects.visible_to(actor).with_identity_visibility(actor)
+    if lock:
+        stakeholders = stakeholders.select_for_update(of=("self",))
+    stakeholder = stakeholders.filter(pk=pk).first()
     if stakeholder is None:
         raise PermissionDenied(_("You cannot change this stakeholder."))
     if not redaction.identity_visible(stakeholder):
@@ -266,8 +275,7 @@ def stakeholder_update(
     stakeholder's and keeps the others. A change of influence or interest is a new
     assessment, dated today."""
     require_actor(actor, "stakeholders.change_stakeholder")
-    editable_stakeholder(actor=actor, pk=stakeholder.pk)
-    stored = Stakeholder.objects.select_for_update().get(pk=stakeholder.pk)
+    stored = editable_stakeholder(actor=actor, pk=stakeholder.pk, lock=True)
     ratings = (stored.influence, stored.interest)
     _apply(stored, data, STAKEHOLDER_FIELDS)
     stored.full_clean()
@@ -306,7 +314,7 @@ def stakeholder_update(
 def stakeholder_delete(*, actor, stakeholder: Stakeholder, reason: str = "") -> None:
     """A stakeholder that other sites share is theirs too: only a superuser deletes it."""
     require_actor(actor, "stakeholders.delete_stakeholder")
-    stored = editable_stakeholder(actor=actor, pk=stakeholder.pk)
+    stored = editable_stakeholder(actor=actor, pk=stakeholder.pk, lock=True)
     if (
         not actor.is_superuser
         and selectors.stakeholder_other_sites(stakeholders=[stored], user=actor).exists()
@@ -329,7 +337,7 @@ def assessment_create(
 ) -> Assessment:
     """Record a dated assessment; the stakeholder's ratings become those of its latest."""
     require_actor(actor, "stakeholders.add_assessment")
-    stored = editable_stakeholder(actor=actor, pk=stakeholder.pk)
+    stored = editable_stakeholder(actor=actor, pk=stakeholder.pk, lock=True)
     assessment = Assessment(
         stakeholder=stored,
         influence=influence,
@@ -367,8 +375,7 @@ def contact_create(*, actor, stakeholder: Stakeholder, data: Mapping[str, Any]) 
 @transaction.atomic
 def contact_update(*, actor, contact: Contact, data: Mapping[str, Any]) -> Contact:
     require_actor(actor, "stakeholders.change_contact")
-    editable_stakeholder(actor=actor, pk=contact.stakeholder_id)
-    stored = Contact.objects.select_for_update().get(pk=contact.pk)
+    stored = _stored_contact(actor, contact)
     _apply(stored, data, CONTACT_FIELDS)
     stored.full_clean()
     stamp(stored, actor=actor).save()
@@ -378,5 +385,14 @@ def contact_update(*, actor, contact: Contact, data: Mapping[str, Any]) -> Conta
 @transaction.atomic
 def contact_delete(*, actor, contact: Contact) -> None:
     require_actor(actor, "stakeholders.delete_contact")
-    editable_stakeholder(actor=actor, pk=contact.stakeholder_id)
-    stamp(Contact.objects.get(pk=contact.pk), actor=actor).delete()
+    stamp(_stored_contact(actor, contact), actor=actor).delete()
+
+
+def _stored_contact(actor, contact):
+    """The stored contact, locked, if the actor may change its stakeholder as stored (never
+    the stakeholder an instance passed in claims)."""
+    stored = Contact.objects.select_for_update().filter(pk=contact.pk).first()
+    if stored is None:
+        raise PermissionDenied(_("You cannot change this contact."))
+    editable_stakeholder(actor=actor, pk=stored.stakeholder_id, lock=True)
+    return stored

@@ -4,7 +4,7 @@
 - Each existing stakeholder gets a first assessment with the ratings it had, dated the
   day it was recorded, so the registry's "latest assessment" is defined for everyone.
 - Each existing registry row gets a first history entry, "Recorded before history was
-  kept", so the first real change shows what it changed from.
+  kept", dated when the row was made, so the first real change shows what it changed from.
 - The roles get the permissions of the new models. Only permissions of models new in
   this migration are granted: nothing an administrator set on a role is overwritten.
 """
@@ -83,7 +83,10 @@ def load(apps, schema_editor):
         for obj in model.objects.exclude(pk__in=recorded).iterator():
             rows.append(
                 historical(
-                    history_date=now,
+                    # Dated when the row was made, where the row says so.
+                    history_date=getattr(obj, "created_at", None)
+                    or getattr(obj, "date_joined", None)
+                    or now,
                     history_type="+",
                     history_change_reason=BASELINE,
                     **{attname: getattr(obj, attname) for attname in tracked},
@@ -96,17 +99,20 @@ def load(apps, schema_editor):
         m2m_history = apps.get_model("stakeholders", m2m_name)
         through = getattr(model, field).through
         owner = model._meta.model_name
-        rows = []
-        for record in historical.objects.filter(history_change_reason=BASELINE).iterator():
-            links = through.objects.filter(**{f"{owner}_id": record.id})
-            for link_id, target_id in links.values_list("id", f"{column}_id"):
-                rows.append(
-                    m2m_history(
-                        history=record,
-                        id=link_id,
-                        **{f"{owner}_id": record.id, f"{column}_id": target_id},
-                    )
-                )
+        links = {}
+        for link_id, owner_id, target_id in through.objects.values_list(
+            "id", f"{owner}_id", f"{column}_id"
+        ).iterator():
+            links.setdefault(owner_id, []).append((link_id, target_id))
+        rows = [
+            m2m_history(
+                history=record,
+                id=link_id,
+                **{f"{owner}_id": record.id, f"{column}_id": target_id},
+            )
+            for record in historical.objects.filter(history_change_reason=BASELINE).iterator()
+            for link_id, target_id in links.get(record.id, [])
+        ]
         m2m_history.objects.bulk_create(rows, batch_size=500)
 
 

@@ -326,3 +326,24 @@ class TestSites:
             services.site_update(actor=admin_member, site=other_site, data={"region": "Mine"})
         other_site.refresh_from_db()
         assert other_site.region != "Mine"
+
+
+class TestStoredRowsDecide:
+    def test_a_contact_is_judged_by_its_stored_stakeholder_not_the_one_claimed(
+        self, member, site, defender
+    ):
+        own = StakeholderFactory(sites=[site])
+        hidden_contact = defender.contacts.get()
+        forged = Contact(pk=hidden_contact.pk, stakeholder=own, name="Forged")
+        with pytest.raises(PermissionDenied):
+            services.contact_update(actor=member, contact=forged, data={"phone": "0"})
+        with pytest.raises(PermissionDenied):
+            services.contact_delete(actor=member, contact=forged)
+        hidden_contact.refresh_from_db()
+        assert hidden_contact.phone == "+255 700 100 291"
+
+    def test_only_a_superuser_renames_a_site(self, admin_member, site):
+        with pytest.raises(PermissionDenied, match="renamed by a superuser"):
+            services.site_update(actor=admin_member, site=site, data={"name": "Other"})
+        site.refresh_from_db()
+        assert site.name == "Kisima Ridge Gold Mine"

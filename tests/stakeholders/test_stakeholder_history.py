@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from stakeholders import services
 from stakeholders.models import Stakeholder, VulnerableGroup
-from tests.factories import CategoryFactory
+from tests.conftest import member_of
+from tests.factories import CategoryFactory, StakeholderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -244,11 +245,12 @@ class TestSites:
             actor=superuser, stakeholder=council, data={}, sites=[site, other_site]
         )
         entries, content = history_of(client, member, council)
-        assert changes(entries[0]) == {
-            "Sites": ("Kisima Ridge Gold Mine", "Kisima Ridge Gold Mine, (not shown)")
-        }
+        # Sharing it with a site the member cannot see changes nothing they may read: not
+        # even that it is shared, nor with how many sites.
+        assert all("Sites" not in changes(entry) for entry in entries[:-1])
         assert "Far Valley Copper" not in content
         assert "Zambia" not in content
+        assert "(not shown)" not in content
 
     def test_a_member_of_both_sites_sees_both(
         self, client, member, superuser, council, site, other_site
@@ -271,7 +273,8 @@ class TestSites:
         )
         entries, content = history_of(client, outsider, council)
         assert "Kisima Ridge Gold Mine" not in content
-        assert changes(entries[-1])["Sites"] == ("—", "(not shown)")
+        assert "Sites" not in changes(entries[-1])
+        assert changes(entries[0])["Sites"] == ("—", "Far Valley Copper")
 
 
 def test_reasons_given_for_an_at_risk_stakeholder_are_protected_for_the_uncleared(
@@ -298,3 +301,32 @@ def test_reasons_given_for_an_at_risk_stakeholder_are_protected_for_the_uncleare
     content = client.get(defender.get_absolute_url()).content.decode()
     assert "REASON-MARKER" in content
     assert "HISTORY-MARKER" in content
+
+
+def test_another_sites_staff_are_not_named_in_contact_history(
+    client, member, superuser, site, other_site
+):
+    shared = StakeholderFactory(sites=[site, other_site])
+    far_clo = member_of(other_site, username="farclo", first_name="Farida", last_name="Far")
+    services.contact_create(actor=far_clo, stakeholder=shared, data={"name": "Esther"})
+    client.force_login(member)
+    content = client.get(shared.get_absolute_url()).content.decode()
+    assert "Esther" in content
+    assert "Farida" not in content
+    assert "farclo" not in content
+
+
+def test_the_other_group_note_of_an_at_risk_stakeholder_is_protected(
+    client, member, cleared_member, defender
+):
+    other = VulnerableGroup.objects.get(code="other")
+    services.stakeholder_update(
+        actor=cleared_member,
+        stakeholder=defender,
+        data={"vulnerable_group_note": "NOTE-MARKER widow of the late chief"},
+        vulnerable_groups=[other],
+    )
+    client.force_login(member)
+    content = client.get(defender.get_absolute_url()).content.decode()
+    assert "NOTE-MARKER" not in content
+    assert "Other: " in content

@@ -356,13 +356,7 @@ class Command(BaseCommand):
 
     def seed_users(self, site):
         User = get_user_model()
-        setup, _ = User.objects.get_or_create(
-            username=SETUP_USER,
-            defaults={"is_superuser": True, "is_staff": False, "first_name": "Demo set-up"},
-        )
-        if setup.has_usable_password():
-            setup.set_unusable_password()
-            setup.save(update_fields=["password"])
+        setup = self.setup_user()
         created_users = []
         for username, role, first, last, function, cleared, staff in USERS:
             user, created = User.objects.get_or_create(
@@ -389,15 +383,19 @@ class Command(BaseCommand):
     def seed_site(self):
         site = Site.objects.filter(name=SITE["name"]).first()
         if site is None:
-            setup = get_user_model().objects.filter(username=SETUP_USER).first()
-            if setup is None:
-                setup = get_user_model().objects.create(
-                    username=SETUP_USER, is_superuser=True, first_name="Demo set-up"
-                )
-                setup.set_unusable_password()
-                setup.save(update_fields=["password"])
-            site = services.site_create(actor=setup, data=SITE)
+            site = services.site_create(actor=self.setup_user(), data=SITE)
         return site
+
+    def setup_user(self):
+        """The superuser that opens the demo site and places its people; it has no usable
+        password, so nobody can log in as it."""
+        setup, _ = get_user_model().objects.get_or_create(
+            username=SETUP_USER, defaults={"is_superuser": True, "first_name": "Demo set-up"}
+        )
+        if setup.has_usable_password():
+            setup.set_unusable_password()
+            setup.save(update_fields=["password"])
+        return setup
 
     def seed_stakeholders(self, site):
         User = get_user_model()
