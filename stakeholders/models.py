@@ -36,8 +36,8 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
-class Function(models.Model):
-    """A company function that leads engagement (security, legal, ...). Reference data."""
+class ReferenceItem(models.Model):
+    """A short list of reference data, loaded by a data migration and matched on `code`."""
 
     code = models.SlugField(
         _("code"), unique=True, help_text=_("Stable key used by data migrations and imports.")
@@ -45,15 +45,22 @@ class Function(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
-    history = AuditedHistory()
-
     class Meta:
+        abstract = True
         ordering = ["order", "name"]
-        verbose_name = _("function")
-        verbose_name_plural = _("functions")
 
     def __str__(self):
         return self.name
+
+
+class Function(ReferenceItem):
+    """A company function that leads engagement (security, legal, ...). Reference data."""
+
+    history = AuditedHistory()
+
+    class Meta(ReferenceItem.Meta):
+        verbose_name = _("function")
+        verbose_name_plural = _("functions")
 
 
 class StakeholderCategory(models.Model):
@@ -251,27 +258,17 @@ class StakeholderQuerySet(models.QuerySet):
         )
 
 
-class VulnerableGroup(models.Model):
+class VulnerableGroup(ReferenceItem):
     """A group whose participation in engagement needs explicit attention (women, youth,
     Indigenous Peoples, ...). Reference data."""
 
     OTHER = "other"
 
-    code = models.SlugField(
-        _("code"), unique=True, help_text=_("Stable key used by data migrations and imports.")
-    )
-    name = models.CharField(_("name"), max_length=100, unique=True)
-    order = models.PositiveSmallIntegerField(_("order"), default=0)
-
     history = AuditedHistory()
 
-    class Meta:
-        ordering = ["order", "name"]
+    class Meta(ReferenceItem.Meta):
         verbose_name = _("vulnerable group")
         verbose_name_plural = _("vulnerable groups")
-
-    def __str__(self):
-        return self.name
 
 
 class Stakeholder(TimeStampedModel):
