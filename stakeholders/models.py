@@ -1,3 +1,5 @@
+import zoneinfo
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -15,6 +17,15 @@ from stakeholders.history import AuditedHistory
 RATING_MIN = 1
 RATING_MAX = 5
 RATING_VALIDATORS = [MinValueValidator(RATING_MIN), MaxValueValidator(RATING_MAX)]
+
+
+def validate_time_zone(name):
+    if name not in zoneinfo.available_timezones():
+        raise ValidationError(
+            _("“%(name)s” is not a time zone; use a name such as Africa/Dar_es_Salaam."),
+            params={"name": name},
+            code="time_zone",
+        )
 
 
 def validate_not_placeholder(name):
@@ -162,6 +173,16 @@ class Site(TimeStampedModel):
     name = models.CharField(_("name"), max_length=150, unique=True)
     country = models.CharField(_("country"), max_length=100)
     region = models.CharField(_("region"), max_length=150, blank=True)
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text=_(
+            'The site\'s own time zone (e.g. Africa/Dar_es_Salaam): its dates, "today" and '
+            "what is overdue are reckoned in it."
+        ),
+    )
 
     history = AuditedHistory()
 
@@ -175,6 +196,10 @@ class Site(TimeStampedModel):
 
     def get_absolute_url(self):
         return f"{reverse('stakeholders:list')}?site={self.pk}"
+
+    def today(self):
+        """Today's date at the site, whatever the server's time zone."""
+        return timezone.localdate(timezone=zoneinfo.ZoneInfo(self.time_zone))
 
 
 class SiteMembership(TimeStampedModel):

@@ -42,7 +42,7 @@ STAKEHOLDER_FIELDS = {
     "notes",
 }
 CONTACT_FIELDS = {"name", "role", "phone", "email"}
-SITE_FIELDS = {"name", "country", "region"}
+SITE_FIELDS = {"name", "country", "region", "time_zone"}
 MEMBERSHIP_FIELDS = {"user", "site", "function", "cleared"}
 
 
