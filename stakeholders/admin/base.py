@@ -191,7 +191,7 @@ class HistoryMixin:
             records[page.start_index() - 1 : page.end_index() + 1] if page.paginator.count else []
         )
         entries = history.entries(
-            window, redacted=self.history_redacted, named=history_names(request.user)
+            window, redacted=self.history_redacted, named=self.history_named(request)
         )[: len(page.object_list)]
         context = {
             **self.admin_site.each_context(request),
@@ -204,6 +204,11 @@ class HistoryMixin:
             **(extra_context or {}),
         }
         return TemplateResponse(request, "admin/vpsa_history.html", context)
+
+    def history_named(self, request):
+        """Which related rows this page's history may name (`history_names`; the
+        engagement admin adds stakeholders, objectives and engagements)."""
+        return history_names(request.user)
 
 
 def history_names(user):

@@ -13,7 +13,10 @@ from stakeholders.models import Stakeholder
 from tests.browser.conftest import AxeAudit, logged_in_page, session_cookie
 from tests.factories import (
     CategoryFactory,
+    CommitmentFactory,
+    ConcernFactory,
     ContactFactory,
+    EngagementFactory,
     MembershipFactory,
     SiteFactory,
     StakeholderFactory,
@@ -70,7 +73,11 @@ def registry(transactional_db):
         sites=[site],
     )
     ContactFactory(stakeholder=defender, name="Baraka M.")
+    engagement = EngagementFactory(site=site, created_by=admin, stakeholders=[council])
+    CommitmentFactory(engagement=engagement, owner=manager)
+    ConcernFactory(engagement=engagement, stakeholder=council)
     return {
+        "engagement": engagement,
         "site": site,
         "council": council,
         "chair": chair,
@@ -181,6 +188,13 @@ def test_admin_pages_of_a_cleared_administrator(live_server, registry, chromium)
     )
     audit.visit_and_check("/admin/auth/user/")
     audit.visit_and_check(f"/admin/auth/user/{registry['reviewer'].pk}/change/")
+    engagements = "/admin/engagement/engagement"
+    audit.visit_and_check(f"{engagements}/")
+    audit.visit_and_check(f"{engagements}/add/")
+    audit.visit_and_check(f"{engagements}/{registry['engagement'].pk}/change/")
+    audit.visit_and_check(f"{engagements}/{registry['engagement'].pk}/history/")
+    audit.visit_and_check("/admin/engagement/commitment/")
+    audit.visit_and_check("/admin/engagement/concern/")
 
     audit.assert_clean()
 

@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -19,7 +20,12 @@ from stakeholders.models import (
 
 DEMO_PASSWORD = "vpsa-demo"  # noqa: S105 - printed on the console; DEBUG only
 
-SITE = {"name": "Kisima Ridge Gold Mine", "country": "Tanzania", "region": "Songwe"}
+SITE = {
+    "name": "Kisima Ridge Gold Mine",
+    "country": "Tanzania",
+    "region": "Songwe",
+    "time_zone": "Africa/Dar_es_Salaam",
+}
 
 # The account that opened the demo site and placed its people: a superuser that cannot log
 # in (no usable password), so the history says who set the demo up.
@@ -332,6 +338,13 @@ class Command(BaseCommand):
             site = self.seed_site()
             created_users = self.seed_users(site)
             created_stakeholders = self.seed_stakeholders(site)
+            # Apps built on the registry add their own demo data (engagement imports
+            # stakeholders, never the reverse, so they are found, not imported).
+            added = {
+                config.verbose_name: config.seed_demo(site)
+                for config in apps.get_app_configs()
+                if hasattr(config, "seed_demo")
+            }
             if dry_run:
                 transaction.set_rollback(True)
         if verbosity:
@@ -342,6 +355,9 @@ class Command(BaseCommand):
                     f"{len(created_users)} user(s) {verb}."
                 )
             )
+            for name, count in added.items():
+                if count:
+                    self.stdout.write(f"{name}: {count} record(s) {verb}.")
             if dry_run:
                 return
             self.stdout.write("Demo logins:")

@@ -1,0 +1,339 @@
+"""Engagements, with their commitments and concerns inline."""
+
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from engagement import selectors, services
+from engagement.admin.forms import (
+    CommitmentAdminForm,
+    ConcernAdminForm,
+    EngagementAdminForm,
+    engagement_stakeholders,
+    form_class,
+    member_choices,
+    pickable_stakeholders,
+)
+from engagement.admin.shared import EngagementHistoryMixin, row_data
+from engagement.models import Commitment, Concern, Engagement
+from stakeholders import redaction
+from stakeholders.admin.base import (
+    CountsOnlyDeleteMixin,
+    MySitesFilter,
+    OwnSitesChoicesMixin,
+    ScopedInlineFormSet,
+    ScopedLookupsMixin,
+    ServiceErrorsMixin,
+    adopt,
+    form_data,
+    inline_rows,
+)
+from stakeholders.selectors import cleared_site_list
+
+# How many stakeholders the engagement list names before it says how many more.
+LISTED_STAKEHOLDERS = 3
+
+
+class EngagementRowsInline(admin.StackedInline):
+    """Rows of an engagement the user may change: only the engagement's own rows can be
+    posted (ScopedInlineFormSet), none is deleted (a commitment is dropped, a concern
+    closed), and the rows are written through the services by `EngagementAdmin`."""
+
+    formset = ScopedInlineFormSet
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and self._may_change(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._may_change(request, obj)
+
+    def _may_change(self, request, engagement):
+        if engagement is None:
+            return True
+        return selectors.can_change_engagement(user=request.user, engagement=engagement)
+
+
+class CommitmentInline(EngagementRowsInline):
+    model = Commitment
+    form = CommitmentAdminForm
+
+    def get_queryset(self, request):
+        if not self.has_view_or_change_permission(request):
+            return Commitment.objects.none()
+        return selectors.commitment_list(user=request.user)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        if obj is None:
+            owners = member_choices(user=request.user)
+        else:
+            owners = member_choices(
+                user=request.user, site=obj.site, cleared=True if obj.restricted else None
+            )
+        kwargs["form"] = form_class(CommitmentAdminForm, owner_choices=owners)
+        return super().get_formset(request, obj, **kwargs)
+
+
+class ConcernInline(EngagementRowsInline):
+    """An allegation is listed only to users cleared at the engagement's site
+    (`selectors.concern_list`), and any id of a row not listed is refused as a missing
+    one. An uncleared user may still record one: it is passed to cleared colleagues."""
+
+    model = Concern
+    form = ConcernAdminForm
+
+    def get_queryset(self, request):
+        if not self.has_view_or_change_permission(request):
+            return Concern.objects.none()
+        return selectors.concern_list(user=request.user)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        """A concern's source is one of the engagement's stakeholders the user may see. On
+        a new engagement those are not chosen yet: any the user may pick is offered
+        through the Stakeholder admin's autocomplete (a site may have thousands), and the
+        service checks it is one of those met."""
+        if obj is None:
+            choices = pickable_stakeholders(user=request.user)
+        else:
+            choices = engagement_stakeholders(user=request.user, engagement=obj)
+        kwargs["form"] = form_class(ConcernAdminForm, stakeholder_choices=choices)
+        formset = super().get_formset(request, obj, **kwargs)
+        if obj is None:
+            field = formset.form.base_fields["stakeholder"]
+            field.widget = AutocompleteSelect(
+                Concern._meta.get_field("stakeholder"), self.admin_site
+            )
+        return formset
+
+
+@admin.register(Engagement)
+class EngagementAdmin(
+    ServiceErrorsMixin,
+    ScopedLookupsMixin,
+    EngagementHistoryMixin,
+    OwnSitesChoicesMixin,
+    CountsOnlyDeleteMixin,
+    admin.ModelAdmin,
+):
+    form = EngagementAdminForm
+    inlines = [CommitmentInline, ConcernInline]
+    # Lookups through these would filter by rows the user may not see (another site's
+    # stakeholder, an allegation) and the count would tell they exist.
+    private_relations = (
+        "site",
+        "stakeholders",
+        "participants",
+        "commitments",
+        "concerns",
+        "created_by",
+        "updated_by",
+    )
+    list_display = [
+        "date",
+        "format",
+        "site",
+        "lead_function",
+        "confidentiality",
+        "stakeholders_met",
+    ]
+    list_filter = [MySitesFilter, "format", "confidentiality", "lead_function"]
+    search_fields = ["purpose", "summary", "outcomes"]
+    date_hierarchy = "date"
+    autocomplete_fields = ["stakeholders", "objectives", "lead_function"]
+    filter_horizontal = ["participants"]
+    readonly_fields = ["created_by", "created_at", "updated_by", "updated_at"]
+
+    def get_queryset(self, request):
+        return selectors.engagement_list(user=request.user)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [
+            (
+                None,
+                {
+                    "fields": [
+                        "site",
+                        "date",
+                        "format",
+                        "location",
+                        "lead_function",
+                        "confidentiality",
+                    ]
+                },
+            ),
+            (
+                gettext_lazy("Who took part"),
+                {
+                    "fields": [
+                        "stakeholders",
+                        "participants",
+                        "attendance_total",
+                        "attendance_women",
+                    ]
+                },
+            ),
+            (
+                gettext_lazy("What happened"),
+                {
+                    "fields": [
+                        "objectives",
+                        "purpose",
+                        "information_shared",
+                        "summary",
+                        "security_topics",
+                        "outcomes",
+                    ]
+                },
+            ),
+        ]
+        if obj is not None:
+            fieldsets.append((gettext_lazy("Record"), {"fields": self.readonly_fields}))
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        """The site is set once. The confidentiality is changed only by users cleared at
+        the site (the service refuses anyone else)."""
+        if obj is None:
+            return self.readonly_fields
+        fields = [*self.readonly_fields, "site"]
+        if not selectors.cleared_at(user=request.user, site=obj.site):
+            fields.append("confidentiality")
+        return fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = form_class(EngagementAdminForm, user=request.user)
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_changeform_initial_data(self, request):
+        """A new engagement leaves its confidentiality to the service, and is at the
+        user's only site if they have one."""
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("confidentiality", "")
+        sites = list(selectors.loggable_site_list(user=request.user)[:2])
+        if len(sites) == 1:
+            initial.setdefault("site", sites[0].pk)
+        return initial
+
+    @admin.display(description=gettext_lazy("stakeholders met"))
+    def stakeholders_met(self, engagement):
+        """Names as the redaction shows them to this user (the placeholder for anyone at
+        risk they may not see), read from the selector's prefetch."""
+        stakeholders = list(engagement.stakeholders.all())
+        names = ", ".join(redaction.display_name(s) for s in stakeholders[:LISTED_STAKEHOLDERS])
+        more = len(stakeholders) - LISTED_STAKEHOLDERS
+        if more > 0:
+            names += " " + ngettext("and %(count)d more", "and %(count)d more", more) % {
+                "count": more
+            }
+        return names
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or selectors.can_change_engagement(user=request.user, engagement=obj)
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        """Administrators delete an engagement only where they are cleared: it may carry
+        an allegation they would otherwise destroy unseen."""
+        return super().has_delete_permission(request, obj) and (
+            obj is None or selectors.cleared_at(user=request.user, site=obj.site)
+        )
+
+    def get_deleted_objects(self, objs, request):
+        """Commitments and concerns go with their engagement (deleted by `delete_model`,
+        which keeps their history), though neither register deletes one on its own. A
+        bulk delete that includes an engagement where the user is not cleared is refused."""
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        perms_needed.discard(Commitment._meta.verbose_name)
+        perms_needed.discard(Concern._meta.verbose_name)
+        if not request.user.is_superuser:
+            cleared = set(cleared_site_list(user=request.user).values_list("pk", flat=True))
+            if any(engagement.site_id not in cleared for engagement in objs):
+                perms_needed.add(gettext_lazy("engagements at sites where you are not cleared"))
+        return deleted, model_count, perms_needed, protected
+
+    def delete_model(self, request, obj):
+        services.engagement_delete(actor=request.user, engagement=obj)
+
+    def save_model(self, request, obj, form, change):
+        """Saved with its commitments and concerns in `save_related`, once the inline
+        forms are read."""
+
+    def save_related(self, request, form, formsets, change):
+        """Through the services: the engagement first (a new one with its commitments and
+        concerns in one call), then each commitment and concern row that changed. The
+        services keep what the user may not see (a hidden stakeholder) and refuse what
+        they may not do, rolling the whole change back."""
+        rows = {formset.model: formset for formset in formsets}
+        commitments, concerns = rows.get(Commitment), rows.get(Concern)
+        data = form_data(form, services.ENGAGEMENT_FIELDS)
+        if not change:  # left empty: the service's defaults
+            for name in ("lead_function", "confidentiality"):
+                if data.get(name) in (None, ""):
+                    data.pop(name, None)
+        relations = form_data(form, ("stakeholders", "objectives", "participants"))
+        if change:
+            saved = services.engagement_update(
+                actor=request.user, engagement=form.instance, data=data, **relations
+            )
+            new_concerns = self._save_rows(request, saved, commitments, concerns)
+        else:
+            new_commitments = inline_rows(commitments)[0] if commitments is not None else []
+            new_concerns = inline_rows(concerns)[0] if concerns is not None else []
+            saved = services.engagement_create(
+                actor=request.user,
+                site=form.cleaned_data["site"],
+                data=data,
+                commitments=[row_data(row, services.COMMITMENT_FIELDS) for row in new_commitments],
+                concerns=[row_data(row, services.CONCERN_FIELDS) for row in new_concerns],
+                **relations,
+            )
+            if commitments is not None:
+                commitments.new_objects = list(saved.commitments.all())
+            if concerns is not None:
+                concerns.new_objects = list(saved.concerns.all())
+        adopt(form.instance, saved)
+        if any(row.is_allegation for row in new_concerns) and not selectors.cleared_at(
+            user=request.user, site=saved.site
+        ):
+            self.message_user(
+                request,
+                _(
+                    "The allegation was recorded and passed to colleagues cleared at the "
+                    "site. You will not see it from now on."
+                ),
+                level=messages.INFO,
+            )
+
+    def _save_rows(self, request, engagement, commitments, concerns):
+        """Create and change the inline rows of an engagement already saved; the new
+        concerns, as recorded."""
+        actor = request.user
+        new_concerns = []
+        if commitments is not None:
+            new, changed, _deleted = inline_rows(commitments)
+            for row, names in changed:
+                fields = services.COMMITMENT_FIELDS.intersection(names)
+                services.commitment_update(actor=actor, commitment=row, data=row_data(row, fields))
+            commitments.new_objects = [
+                services.commitment_create(
+                    actor=actor,
+                    engagement=engagement,
+                    data=row_data(row, services.COMMITMENT_FIELDS),
+                )
+                for row in new
+            ]
+        if concerns is not None:
+            new, changed, _deleted = inline_rows(concerns)
+            for row, names in changed:
+                fields = services.CONCERN_FIELDS.intersection(names)
+                services.concern_update(actor=actor, concern=row, data=row_data(row, fields))
+            new_concerns = concerns.new_objects = [
+                services.concern_create(
+                    actor=actor, engagement=engagement, data=row_data(row, services.CONCERN_FIELDS)
+                )
+                for row in new
+            ]
+        return new_concerns

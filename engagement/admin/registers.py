@@ -1,0 +1,188 @@
+"""The commitments and concerns registers: every row the user may see across their sites,
+changed through the services. Rows are added on their engagement, and go only with it."""
+
+from django.contrib import admin
+from django.db.models import Case, IntegerField, Prefetch, Value, When
+from django.utils.translation import gettext_lazy as _
+
+from engagement import selectors, services
+from engagement.admin.forms import (
+    CommitmentAdminForm,
+    ConcernAdminForm,
+    engagement_stakeholders,
+    form_class,
+    member_choices,
+)
+from engagement.admin.shared import EngagementHistoryMixin, EngagementSitesFilter
+from engagement.models import Commitment, Concern
+from stakeholders import redaction
+from stakeholders.admin.base import (
+    ScopedLookupsMixin,
+    ServiceErrorsMixin,
+    adopt,
+    form_data,
+)
+from stakeholders.models import Stakeholder
+
+
+class RegisterAdmin(
+    ServiceErrorsMixin, ScopedLookupsMixin, EngagementHistoryMixin, admin.ModelAdmin
+):
+    """A register of rows that hang on an engagement. Lookups through the engagement or
+    the people named would filter by what the user may not see (`?engagement__concerns__type=`)
+    and the count would tell it exists."""
+
+    readonly_fields = ["engagement", "site"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("site"), ordering="engagement__site__name")
+    def site(self, row):
+        return row.engagement.site
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(RegisterAdmin):
+    private_relations = ("engagement", "owner")
+    list_display = [
+        "description_short",
+        "engagement",
+        "site",
+        "owner",
+        "lead_function",
+        "due_on",
+        "status",
+        "overdue",
+    ]
+    list_filter = ["status", EngagementSitesFilter, "lead_function"]
+    search_fields = ["description", "closing_note"]
+    date_hierarchy = "due_on"
+    fields = [
+        "engagement",
+        "site",
+        "description",
+        "owner",
+        "lead_function",
+        "due_on",
+        "status",
+        "closing_note",
+        "closed_on",
+    ]
+
+    def get_queryset(self, request):
+        return selectors.commitment_list(user=request.user)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        owners = member_choices(user=request.user).none()
+        if obj is not None:
+            engagement = obj.engagement
+            owners = member_choices(
+                user=request.user,
+                site=engagement.site,
+                cleared=True if engagement.restricted else None,
+            )
+        kwargs["form"] = form_class(CommitmentAdminForm, owner_choices=owners)
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        """Its owner, or whoever may change its engagement."""
+        return super().has_change_permission(request, obj) and (
+            obj is None
+            or obj.owner_id == request.user.pk
+            or selectors.can_change_engagement(user=request.user, engagement=obj.engagement)
+        )
+
+    @admin.display(description=_("what"), ordering="description")
+    def description_short(self, commitment):
+        text = commitment.description
+        return text if len(text) <= 80 else text[:79] + "…"
+
+    @admin.display(description=_("overdue"), boolean=True)
+    def overdue(self, commitment):
+        """Past its due date at the site (in the site's own time zone) and not closed."""
+        return not commitment.is_closed and commitment.due_on < commitment.engagement.site.today()
+
+    def save_model(self, request, obj, form, change):
+        data = form_data(form, services.COMMITMENT_FIELDS)
+        adopt(obj, services.commitment_update(actor=request.user, commitment=obj, data=data))
+
+
+@admin.register(Concern)
+class ConcernAdmin(RegisterAdmin):
+    """Allegations first, then the newest. An allegation is listed, searched, counted and
+    opened only by users cleared at its engagement's site (`selectors.concern_list`)."""
+
+    private_relations = ("engagement", "stakeholder", "created_by")
+    list_display = [
+        "type",
+        "status",
+        "severity",
+        "engagement",
+        "site",
+        "raised_by",
+        "referred_to",
+        "referred_on",
+    ]
+    list_filter = ["type", "status", "severity", EngagementSitesFilter]
+    search_fields = ["description", "response", "outcome", "referred_to"]
+    fields = [
+        "engagement",
+        "site",
+        "type",
+        "stakeholder",
+        "description",
+        "response",
+        "satisfaction",
+        "severity",
+        "status",
+        "referred_to",
+        "referred_on",
+        "outcome",
+    ]
+
+    def get_queryset(self, request):
+        """Each source read with whether its identity may be shown to this user."""
+        sources = Stakeholder.objects.with_identity_visibility(request.user)
+        return (
+            selectors.concern_list(user=request.user)
+            .select_related(None)
+            .select_related("engagement__site")
+            .prefetch_related(Prefetch("stakeholder", queryset=sources))
+            .annotate(
+                allegation_first=Case(
+                    When(type__in=Concern.ALLEGATIONS, then=Value(0)),
+                    default=Value(1),
+                    output_field=IntegerField(),
+                )
+            )
+        )
+
+    def get_ordering(self, request):
+        return ["allegation_first", "-created_at", "-pk"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        choices = Stakeholder.objects.none()
+        if obj is not None:
+            choices = engagement_stakeholders(user=request.user, engagement=obj.engagement)
+        kwargs["form"] = form_class(ConcernAdminForm, stakeholder_choices=choices)
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None
+            or selectors.can_change_engagement(user=request.user, engagement=obj.engagement)
+        )
+
+    @admin.display(description=_("raised by"))
+    def raised_by(self, concern):
+        if concern.stakeholder is None:
+            return "—"
+        return redaction.display_name(concern.stakeholder)
+
+    def save_model(self, request, obj, form, change):
+        data = form_data(form, services.CONCERN_FIELDS)
+        adopt(obj, services.concern_update(actor=request.user, concern=obj, data=data))

@@ -1,0 +1,404 @@
+"""A year of engagement at the demo site, logged through the services as its people would:
+community meetings and police liaison, government and embassy briefings, a restricted
+meeting with a human rights defender, commitments (some overdue), concerns and an
+allegation under investigation. Called by `seed_demo` through `EngagementConfig`.
+
+Fictional people and organisations; any likeness to real ones is accidental.
+"""
+
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+
+from engagement import services
+from engagement.models import Engagement
+from stakeholders.models import EngagementObjective, Function, Stakeholder
+
+# (days ago, logged by, format, stakeholders, objectives as (category, position), lead
+#  function code or None for the logger's, attendance (total, women), confidentiality or
+#  None for the default, purpose, summary, security topics, outcomes,
+#  commitments [(what, owner, due in days after the meeting, status, closing note)],
+#  concerns [dict of concern fields, "stakeholder" by name])
+ENGAGEMENTS = [
+    (
+        350,
+        "clo",
+        "community_meeting",
+        ["Mwanzo village council"],
+        [("local-communities", 0), ("local-communities", 1)],
+        None,
+        (64, 22),
+        None,
+        "Introduce the site's security arrangements for the year and hear the village.",
+        "The council raised night patrols near the school path and dust from haul trucks.",
+        "Guard patrol routes next to the school path.",
+        "Patrol route to move away from the school path; a community contact for security.",
+        [
+            (
+                "Move the night patrol route away from the school path",
+                "security",
+                30,
+                "done",
+                "Route moved on 2 February; confirmed with the village chairperson.",
+            ),
+        ],
+        [
+            {
+                "type": "environment",
+                "stakeholder": "Mwanzo village council",
+                "description": "Dust from haul trucks on the village road.",
+                "response": "Water bowser twice a day in the dry season.",
+                "satisfaction": "partly",
+                "severity": "medium",
+                "status": "closed",
+            },
+        ],
+    ),
+    (
+        320,
+        "security",
+        "meeting",
+        ["Songwe regional police command"],
+        [("public-security-providers", 0), ("public-security-providers", 3)],
+        None,
+        (6, 1),
+        None,
+        "Brief the new regional commander on the site's commitment to the VPs.",
+        "The commander agreed to a monthly liaison meeting; no interest yet in training.",
+        "Deployments near the lease boundary; rules on the use of force.",
+        "Monthly liaison meeting agreed.",
+        [
+            (
+                "Send the VPs summary and the site's rules on the use of force",
+                "security",
+                14,
+                "done",
+                "Sent by letter and delivered in person on 20 December.",
+            ),
+        ],
+        [],
+    ),
+    (
+        290,
+        "clo",
+        "focus_group",
+        ["Ilembo women's savings group"],
+        [("local-communities", 0), ("local-communities", 3)],
+        None,
+        (18, 18),
+        None,
+        "Hear women's views apart from the village council.",
+        "Women are afraid to walk to the market past the boundary fence after dark.",
+        "Lighting and guard behaviour at the boundary fence.",
+        "Lighting at the fence gate to be considered; a women's contact for grievances.",
+        [
+            ("Install lighting at the boundary gate", "admin", 60, "in_progress", ""),
+        ],
+        [
+            {
+                "type": "community_safety",
+                "stakeholder": "Ilembo women's savings group",
+                "description": "Fear of walking past the boundary fence after dark.",
+                "response": "Lighting to be installed; guards briefed.",
+                "satisfaction": "partly",
+                "severity": "high",
+                "status": "open",
+            },
+        ],
+    ),
+    (
+        240,
+        "clo",
+        "community_meeting",
+        ["Ntatu artisanal miners' association"],
+        [("local-communities", 1), ("local-communities", 2)],
+        None,
+        (41, 6),
+        None,
+        "Talk through the incidents at the lease boundary.",
+        "Members described guards confiscating tools and a beating at the boundary.",
+        "Conduct of private security at the boundary; police involvement.",
+        "The allegation was referred to the national human rights commission.",
+        [
+            (
+                "Review boundary guard conduct with the security contractor",
+                "security",
+                21,
+                "done",
+                "Contractor retrained two shifts; one guard dismissed.",
+            ),
+            ("Report back to the association on the investigation", "clo", 90, "open", ""),
+        ],
+        [
+            {
+                "type": "allegation_private_security",
+                "stakeholder": None,
+                "description": "A miner says he was beaten by two guards at the boundary in May.",
+                "response": "Referred for independent investigation; guards stood down.",
+                "satisfaction": "not_satisfied",
+                "severity": "critical",
+                "status": "under_investigation",
+                "referred_to": "National human rights commission, southern zone office",
+                "referred_days": 3,
+            },
+            {
+                "type": "security_conduct",
+                "stakeholder": "Ntatu artisanal miners' association",
+                "description": "Guards confiscate tools found near the fence.",
+                "response": "Tools are to be logged and returned through the CLO.",
+                "satisfaction": "partly",
+                "severity": "medium",
+                "status": "closed",
+            },
+        ],
+    ),
+    (
+        235,
+        "security",
+        "meeting",
+        ["National human rights commission, southern zone office"],
+        [("host-country-government", 0), ("host-country-government", 1)],
+        None,
+        (4, 2),
+        None,
+        "Refer the boundary allegation and agree how the commission will be kept informed.",
+        "The commission accepted the referral and asked for the guard roster.",
+        "Independent investigation of an allegation against private security.",
+        "Referral accepted.",
+        [
+            (
+                "Share the guard roster for May with the commission",
+                "security",
+                7,
+                "done",
+                "Roster shared under a confidentiality letter.",
+            ),
+        ],
+        [],
+    ),
+    (
+        200,
+        "clo",
+        "meeting",
+        ["Baraka Mwaipopo"],
+        [("ngos-human-rights-defenders", 0)],
+        None,
+        (2, 0),
+        None,
+        "Hear the monitor's account of the boundary incidents, off site.",
+        "He confirmed two further incidents and fears reprisals for speaking to the company.",
+        "Reprisals against those who report incidents.",
+        "Meeting place and contact route kept confidential.",
+        [
+            (
+                "Agree a safe contact route for the monitor",
+                "clo",
+                14,
+                "done",
+                "Contact only through the CLO's phone; never named in shared minutes.",
+            ),
+        ],
+        [],
+    ),
+    (
+        170,
+        "security",
+        "workshop",
+        ["Southern highlands mining security forum", "Mbozi Copper Ltd, security department"],
+        [("industry-peers", 0), ("industry-peers", 1)],
+        None,
+        (14, 3),
+        None,
+        "Share vetting of private security contractors.",
+        "Peers shared their contractor vetting checklist; joint training proposed.",
+        "Vetting of private security companies.",
+        "Checklist adopted for the next contract renewal.",
+        [
+            (
+                "Use the forum's vetting checklist at the contract renewal",
+                "security",
+                120,
+                "open",
+                "",
+            ),
+        ],
+        [],
+    ),
+    (
+        150,
+        "admin",
+        "meeting",
+        ["Ilembo district commissioner's office"],
+        [("host-country-government", 1)],
+        "government-affairs",
+        (5, 1),
+        None,
+        "Brief the district on the boundary incidents and the referral.",
+        "The district asked to be copied on the commission's findings.",
+        "",
+        "District to be copied on findings.",
+        [],
+        [],
+    ),
+    (
+        120,
+        "admin",
+        "meeting",
+        ["Home-country embassy, political section"],
+        [("home-country-embassy", 0), ("home-country-embassy", 2)],
+        "management",
+        (3, 1),
+        None,
+        "Annual VPs briefing with the embassy.",
+        "The embassy offered to convene the police, the district and the company.",
+        "Public security deployments; the multi-stakeholder meeting.",
+        "A multi-stakeholder meeting to be convened.",
+        [
+            (
+                "Send the embassy a list of invitees for the multi-stakeholder meeting",
+                "admin",
+                30,
+                "open",
+                "",
+            ),
+        ],
+        [],
+    ),
+    (
+        60,
+        "clo",
+        "community_meeting",
+        ["Kasanga pastoralist community"],
+        [("local-communities", 0), ("local-communities", 2)],
+        None,
+        (37, 15),
+        None,
+        "Discuss grazing access south-west of the tailings facility.",
+        "Herders ask for a safe crossing to the river; police once fined herders at the fence.",
+        "Police fines at the fence line.",
+        "Crossing to be surveyed with the elders.",
+        [
+            ("Survey a cattle crossing with the elders", "clo", 21, "open", ""),
+        ],
+        [
+            {
+                "type": "land_access",
+                "stakeholder": "Kasanga pastoralist community",
+                "description": "No safe crossing to the river for cattle.",
+                "response": "Survey with the elders agreed.",
+                "satisfaction": "partly",
+                "severity": "medium",
+                "status": "open",
+            },
+        ],
+    ),
+    (
+        30,
+        "security",
+        "site_visit",
+        ["Ilembo police post"],
+        [("public-security-providers", 2), ("public-security-providers", 4)],
+        None,
+        (5, 1),
+        None,
+        "Walk the boundary with the post's officers.",
+        "Agreed when the post responds to calls from the site and who leads on the ground.",
+        "Response to incidents at the boundary; equipment requests.",
+        "A written call-out protocol to be drafted.",
+        [
+            ("Draft a call-out protocol with the police post", "security", 14, "open", ""),
+        ],
+        [],
+    ),
+    (
+        10,
+        "clo",
+        "community_meeting",
+        ["Mwanzo village council", "Ilembo women's savings group"],
+        [("local-communities", 0), ("local-communities", 1), ("local-communities", 3)],
+        None,
+        (88, 41),
+        None,
+        "Report back on the year's commitments.",
+        "The village welcomed the moved patrols; the gate lighting is still not installed.",
+        "Gate lighting; the boundary investigation.",
+        "Lighting to be finished before the rains.",
+        [],
+        [],
+    ),
+]
+
+
+def seed(site):
+    """Log the demo year at `site` (once: nothing is added if it has engagements)."""
+    if Engagement.objects.filter(site=site).exists():
+        return 0
+    users = {user.username: user for user in get_user_model().objects.all()}
+    functions = {function.code: function for function in Function.objects.all()}
+    today = site.today()
+    for (
+        days_ago,
+        by,
+        format,
+        names,
+        objectives,
+        function,
+        (total, women),
+        confidentiality,
+        purpose,
+        summary,
+        topics,
+        outcomes,
+        commitments,
+        concerns,
+    ) in ENGAGEMENTS:
+        date = today - timedelta(days=days_ago)
+        stakeholders = list(Stakeholder.objects.filter(name__in=names, sites=site))
+        data = {
+            "date": date,
+            "format": format,
+            "attendance_total": total,
+            "attendance_women": women,
+            "purpose": purpose,
+            "summary": summary,
+            "security_topics": topics,
+            "outcomes": outcomes,
+        }
+        if function:
+            data["lead_function"] = functions[function]
+        if confidentiality:
+            data["confidentiality"] = confidentiality
+        services.engagement_create(
+            actor=users[by],
+            site=site,
+            data=data,
+            stakeholders=stakeholders,
+            objectives=[
+                EngagementObjective.objects.filter(category__code=code)[position]
+                for code, position in objectives
+            ],
+            participants=[users[by]],
+            commitments=[
+                {
+                    "description": what,
+                    "owner": users[owner],
+                    "due_on": date + timedelta(days=due_in),
+                    "status": status,
+                    "closing_note": note,
+                    "closed_on": date + timedelta(days=due_in) if note else None,
+                }
+                for what, owner, due_in, status, note in commitments
+            ],
+            concerns=[_concern(concern, date, stakeholders) for concern in concerns],
+        )
+    return len(ENGAGEMENTS)
+
+
+def _concern(fields, date, stakeholders):
+    fields = dict(fields)
+    name = fields.pop("stakeholder", None)
+    fields["stakeholder"] = next((s for s in stakeholders if s.name == name), None)
+    referred_days = fields.pop("referred_days", None)
+    if referred_days is not None:
+        fields["referred_on"] = date + timedelta(days=referred_days)
+    return fields

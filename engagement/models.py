@@ -1,0 +1,330 @@
+"""Engagements with stakeholders, and what came of them: commitments and concerns.
+
+Who may see what is decided by the querysets below and `engagement.selectors`; what may be
+written, by `engagement.services`. A restricted engagement, and a concern of an allegation
+type whatever its engagement, exist only for users cleared at the engagement's site.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from stakeholders.history import AuditedHistory
+from stakeholders.models import (
+    EngagementObjective,
+    Function,
+    Site,
+    SiteMembership,
+    Stakeholder,
+    TimeStampedModel,
+)
+
+
+def member_of_site(user, site_field="site", **membership):
+    """Whether the user has a membership (with these extra conditions) at the site the row
+    names through `site_field`, as a subquery for `filter`."""
+    return Exists(
+        SiteMembership.objects.filter(user=user, site=OuterRef(site_field), **membership)
+    )
+
+
+class EngagementQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Engagements of the user's sites; a restricted one only where the user is
+        cleared. Everything for a superuser; nothing for anyone not signed in."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(member_of_site(user)).filter(
+            Q(confidentiality=Engagement.Confidentiality.INTERNAL)
+            | member_of_site(user, cleared=True)
+        )
+
+
+class Engagement(TimeStampedModel):
+    """One interaction with one or more stakeholders of a site."""
+
+    class Format(models.TextChoices):
+        MEETING = "meeting", _("Meeting")
+        SITE_VISIT = "site_visit", _("Site visit")
+        PHONE_CALL = "phone_call", _("Phone call")
+        WORKSHOP = "workshop", _("Workshop")
+        FOCUS_GROUP = "focus_group", _("Focus group")
+        COMMUNITY_MEETING = "community_meeting", _("Community meeting")
+        LETTER = "letter", _("Letter or e-mail")
+        SURVEY = "survey", _("Survey")
+
+    class Confidentiality(models.TextChoices):
+        INTERNAL = "internal", _("Internal: everyone at the site")
+        RESTRICTED = "restricted", _("Restricted: users cleared at the site only")
+
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="engagements", verbose_name=_("site")
+    )
+    date = models.DateField(_("date"))
+    format = models.CharField(_("format"), max_length=30, choices=Format.choices)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    lead_function = models.ForeignKey(
+        Function,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("lead function"),
+    )
+    participants = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="engagements_attended",
+        verbose_name=_("company participants"),
+    )
+    stakeholders = models.ManyToManyField(
+        Stakeholder, related_name="engagements", verbose_name=_("stakeholders met")
+    )
+    attendance_total = models.PositiveIntegerField(
+        _("attendance"), null=True, blank=True, help_text=_("How many people took part.")
+    )
+    attendance_women = models.PositiveIntegerField(_("of which women"), null=True, blank=True)
+    objectives = models.ManyToManyField(
+        EngagementObjective,
+        blank=True,
+        related_name="engagements",
+        verbose_name=_("Table 4E.2 objectives addressed"),
+    )
+    purpose = models.TextField(_("purpose"))
+    information_shared = models.TextField(_("information shared"), blank=True)
+    summary = models.TextField(_("summary"))
+    security_topics = models.TextField(_("security topics raised"), blank=True)
+    outcomes = models.TextField(_("outcomes"), blank=True)
+    confidentiality = models.CharField(
+        _("confidentiality"),
+        max_length=20,
+        choices=Confidentiality.choices,
+        default=Confidentiality.INTERNAL,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("logged by"),
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("last changed by"),
+    )
+
+    objects = EngagementQuerySet.as_manager()
+    history = AuditedHistory(m2m_fields=["participants", "stakeholders", "objectives"])
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("engagement")
+        verbose_name_plural = _("engagements")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(attendance_women__isnull=True)
+                | Q(attendance_total__isnull=True)
+                | Q(attendance_women__lte=F("attendance_total")),
+                name="engagement_women_within_attendance",
+                violation_error_message=_("Women cannot be more than the total attendance."),
+            ),
+        ]
+        indexes = [
+            # Engagement list: a site's engagements, newest first.
+            models.Index(fields=["site", "-date"], name="engagement_site_date_idx"),
+            # Engagement list: the "my function" view and the lead function filter.
+            models.Index(
+                fields=["site", "lead_function", "-date"], name="engagement_function_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return _("%(format)s on %(date)s") % {
+            "format": self.get_format_display(),
+            "date": self.date.isoformat() if self.date else "—",
+        }
+
+    @property
+    def restricted(self):
+        return self.confidentiality == self.Confidentiality.RESTRICTED
+
+
+class Commitment(TimeStampedModel):
+    """A follow-up action promised or needed after an engagement."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        DROPPED = "dropped", _("Dropped")
+
+    CLOSED = (Status.DONE, Status.DROPPED)
+
+    engagement = models.ForeignKey(
+        Engagement,
+        on_delete=models.CASCADE,
+        related_name="commitments",
+        verbose_name=_("engagement"),
+    )
+    description = models.TextField(_("what"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="commitments",
+        verbose_name=_("owner"),
+    )
+    lead_function = models.ForeignKey(
+        Function,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("lead function"),
+    )
+    due_on = models.DateField(_("due"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
+    )
+    closing_note = models.TextField(_("closing note"), blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+
+    history = AuditedHistory()
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        verbose_name = _("commitment")
+        verbose_name_plural = _("commitments")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status__in=["done", "dropped"])
+                | (~Q(closing_note="") & Q(closed_on__isnull=False)),
+                name="commitment_closed_with_a_note",
+                violation_error_message=_(
+                    "A commitment done or dropped needs a closing note and the date it closed."
+                ),
+            ),
+        ]
+        indexes = [
+            # Commitments register and dashboard: open ones by due date.
+            models.Index(fields=["status", "due_on"], name="commitment_status_due_idx"),
+            # Commitments register: one owner's.
+            models.Index(fields=["owner", "status"], name="commitment_owner_status_idx"),
+        ]
+
+    def __str__(self):
+        return _("Commitment due %(date)s") % {"date": self.due_on}
+
+    @property
+    def is_closed(self):
+        return self.status in self.CLOSED
+
+
+class Concern(TimeStampedModel):
+    """An issue a stakeholder raised in an engagement, and what was done about it. An
+    allegation of human rights abuse by security providers is restricted on its own and
+    tracked until its referral and investigation are closed."""
+
+    class Type(models.TextChoices):
+        ALLEGATION_PUBLIC = (
+            "allegation_public_security",
+            _("Allegation of human rights abuse by public security"),
+        )
+        ALLEGATION_PRIVATE = (
+            "allegation_private_security",
+            _("Allegation of human rights abuse by private security"),
+        )
+        SECURITY_CONDUCT = "security_conduct", _("Conduct of security personnel")
+        LAND_ACCESS = "land_access", _("Land and access")
+        ENVIRONMENT = "environment", _("Environment (dust, water, noise)")
+        EMPLOYMENT = "employment", _("Employment and procurement")
+        COMMUNITY_SAFETY = "community_safety", _("Community health and safety")
+        OTHER = "other", _("Other")
+
+    ALLEGATIONS = (Type.ALLEGATION_PUBLIC, Type.ALLEGATION_PRIVATE)
+
+    class Satisfaction(models.TextChoices):
+        SATISFIED = "satisfied", _("Satisfied")
+        PARTLY = "partly", _("Partly satisfied")
+        NOT_SATISFIED = "not_satisfied", _("Not satisfied")
+        UNKNOWN = "unknown", _("Not known yet")
+
+    class Severity(models.TextChoices):
+        LOW = "low", _("Low")
+        MEDIUM = "medium", _("Medium")
+        HIGH = "high", _("High")
+        CRITICAL = "critical", _("Critical")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        REFERRED = "referred", _("Referred")
+        UNDER_INVESTIGATION = "under_investigation", _("Under investigation")
+        CLOSED = "closed", _("Closed")
+
+    engagement = models.ForeignKey(
+        Engagement,
+        on_delete=models.CASCADE,
+        related_name="concerns",
+        verbose_name=_("engagement"),
+    )
+    stakeholder = models.ForeignKey(
+        Stakeholder,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="concerns",
+        verbose_name=_("raised by"),
+        help_text=_("May stay empty: an allegation's source need not be named."),
+    )
+    type = models.CharField(_("type"), max_length=40, choices=Type.choices)
+    description = models.TextField(_("description"))
+    response = models.TextField(_("response given"), blank=True)
+    satisfaction = models.CharField(
+        _("satisfaction with the response"),
+        max_length=20,
+        choices=Satisfaction.choices,
+        default=Satisfaction.UNKNOWN,
+    )
+    severity = models.CharField(
+        _("severity"), max_length=20, choices=Severity.choices, default=Severity.MEDIUM
+    )
+    status = models.CharField(
+        _("status"), max_length=30, choices=Status.choices, default=Status.OPEN
+    )
+    referred_to = models.CharField(_("referred to"), max_length=200, blank=True)
+    referred_on = models.DateField(_("referred on"), null=True, blank=True)
+    outcome = models.TextField(_("outcome"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+
+    history = AuditedHistory()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("concern")
+        verbose_name_plural = _("concerns")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(
+                    type__in=["allegation_public_security", "allegation_private_security"],
+                    status="closed",
+                )
+                | ~Q(outcome=""),
+                name="concern_allegation_closed_with_outcome",
+                violation_error_message=_("An allegation cannot be closed without its outcome."),
+            ),
+        ]
+        indexes = [
+            # Concerns register: open ones by type, allegations first.
+            models.Index(fields=["type", "status"], name="concern_type_status_idx"),
+        ]
+
+    def __str__(self):
+        return self.get_type_display()
+
+    @property
+    def is_allegation(self):
+        return self.type in self.ALLEGATIONS
