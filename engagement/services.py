@@ -206,6 +206,17 @@ def engagement_update(
     _check_confidentiality(
         actor=actor, site=stored.site, before=before, after=stored.confidentiality
     )
+    if stored.restricted and before != stored.confidentiality:
+        cleared = selectors.site_member_list(site=stored.site, cleared=True)
+        if stored.commitments.exclude(owner__in=cleared).exists():
+            raise ValidationError(
+                {
+                    "confidentiality": _(
+                        "Some of its commitments are owned by members not cleared at the site, "
+                        "who could no longer see them: give them to cleared members first."
+                    )
+                }
+            )
     stored.full_clean()
     current = list(stored.stakeholders.all())
     hidden = [
@@ -337,14 +348,20 @@ def commitment_update(*, actor, commitment: Commitment, data: Mapping[str, Any])
 
 
 def _concern_save(actor, concern, data):
+    source_before = concern.stakeholder_id
     _apply(concern, data, CONCERN_FIELDS)
-    if (
-        concern.stakeholder_id
-        and not concern.engagement.stakeholders.filter(pk=concern.stakeholder_id).exists()
-    ):
-        raise ValidationError(
-            {"stakeholder": _("Choose one of the stakeholders met, or leave it empty.")}
+    if concern.stakeholder_id and concern.stakeholder_id != source_before:
+        # Met in this engagement, and one whose identity the actor may see; refused in the
+        # same words either way, so nothing tells that a hidden stakeholder exists.
+        source = (
+            Stakeholder.objects.with_identity_visibility(actor)
+            .filter(pk=concern.stakeholder_id, engagements=concern.engagement)
+            .first()
         )
+        if source is None or not redaction.identity_visible(source):
+            raise ValidationError(
+                {"stakeholder": _("Choose one of the stakeholders met, or leave it empty.")}
+            )
     concern.full_clean()
     stamp(concern, actor=actor).save()
     return concern

@@ -61,6 +61,7 @@ def stamp(instance, *, actor, reason=""):
 PROTECTED = redaction.PROTECTED
 NOT_SHOWN = gettext_lazy("(not shown)")
 UNKNOWN = gettext_lazy("(unknown)")
+RESTRICTED_THEN = gettext_lazy("Restricted at the time: its content is not shown.")
 
 
 @dataclass
@@ -106,7 +107,16 @@ def _shown(value):
     return value
 
 
-def entries(records, *, redacted=(), subject=None, named=None, excluded=(), hide_reasons=False):
+def entries(
+    records,
+    *,
+    redacted=(),
+    subject=None,
+    named=None,
+    excluded=(),
+    hide_reasons=False,
+    sealed=None,
+):
     """Readable entries for historical `records` of one object, newest first.
 
     `records` is ordered newest first; each is compared with the next one in the list, so
@@ -117,7 +127,9 @@ def entries(records, *, redacted=(), subject=None, named=None, excluded=(), hide
     never names another site or a hidden stakeholder. The user who acted is named only if
     `named` lets this viewer read them (pass the user model's queryset; without it, nobody
     is named). `hide_reasons` shows a reason given as "Protected". A change of nothing
-    tracked (a password) is listed when it gives a reason.
+    tracked (a password) is listed when it gives a reason. `sealed(record)` says a record
+    was written while the viewer could not have read it (restricted at the time): its entry
+    shows only when and that it changed, and the next entry does not show what it was.
     """
     records = list(records)
     named = named or {}
@@ -127,6 +139,21 @@ def entries(records, *, redacted=(), subject=None, named=None, excluded=(), hide
     result = []
     for index, record in enumerate(records):
         previous = records[index + 1] if index + 1 < len(records) else None
+        if sealed and (sealed(record) or (previous is not None and sealed(previous))):
+            result.append(
+                Entry(
+                    date=record.history_date,
+                    who=person(
+                        record.history_user,
+                        shown=(User, record.history_user_id) in names,
+                    ),
+                    action_code=record.history_type,
+                    action=ACTIONS[record.history_type],
+                    reason=RESTRICTED_THEN,
+                    subject=subject(record) if subject else "",
+                )
+            )
+            continue
         changes = []
         model = record.instance_type
         for model_field in _tracked_fields(record):

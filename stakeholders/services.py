@@ -312,17 +312,34 @@ def stakeholder_update(
 
 @transaction.atomic
 def stakeholder_delete(*, actor, stakeholder: Stakeholder, reason: str = "") -> None:
-    """A stakeholder that other sites share is theirs too: only a superuser deletes it."""
+    """A stakeholder is part of the record: it is made inactive, not deleted. Only a
+    superuser, who sees every site and every restricted record, deletes one (a mistake,
+    a duplicate), and only while no record of another app (an engagement, a concern) refers
+    to it. Whether one does may not be told to anyone else: a restricted engagement or an
+    allegation would show through the refusal."""
     require_actor(actor, "stakeholders.delete_stakeholder")
+    if not actor.is_superuser:
+        raise PermissionDenied(_("Stakeholders are made inactive, not deleted; ask a superuser."))
     stored = editable_stakeholder(actor=actor, pk=stakeholder.pk, lock=True)
-    if (
-        not actor.is_superuser
-        and selectors.stakeholder_other_sites(stakeholders=[stored], user=actor).exists()
-    ):
-        raise PermissionDenied(_("This stakeholder is shared with other sites; ask a superuser."))
+    if referring_records(stored):
+        raise PermissionDenied(
+            _("Engagements or concerns refer to this stakeholder: make it inactive instead.")
+        )
     for contact in stored.contacts.all():
         stamp(contact, actor=actor, reason=reason).delete()
     stamp(stored, actor=actor, reason=reason).delete()
+
+
+def referring_records(stakeholder):
+    """Whether rows of other apps (engagements, concerns) refer to the stakeholder. Found
+    through the model's relations, so the registry imports none of those apps."""
+    for relation in Stakeholder._meta.related_objects:
+        if relation.related_model._meta.app_label == Stakeholder._meta.app_label:
+            continue
+        accessor = relation.get_accessor_name()
+        if accessor and getattr(stakeholder, accessor).exists():
+            return True
+    return False
 
 
 @transaction.atomic

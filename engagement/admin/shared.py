@@ -2,7 +2,8 @@
 rows that hang on an engagement, the names a history may show, and inline rows as the
 services take them."""
 
-from engagement.models import Engagement
+from engagement import selectors
+from engagement.models import Concern, Engagement
 from stakeholders.admin.base import HistoryMixin, MySitesFilter, history_names
 from stakeholders.models import EngagementObjective, Stakeholder
 
@@ -26,6 +27,19 @@ class EngagementHistoryMixin(HistoryMixin):
             EngagementObjective: EngagementObjective.objects.all(),
             Engagement: Engagement.objects.visible_to(user),
         }
+
+    def history_sealed(self, request, obj):
+        """Records written while restricted from this user: an engagement's while it was
+        restricted, a concern's while it was an allegation, unless the user is cleared at
+        the site. Opening a record does not open its restricted past."""
+        engagement = obj if isinstance(obj, Engagement) else obj.engagement
+        if selectors.cleared_at(user=request.user, site=engagement.site):
+            return None
+        if isinstance(obj, Engagement):
+            return lambda record: record.confidentiality == Engagement.Confidentiality.RESTRICTED
+        if isinstance(obj, Concern):
+            return lambda record: record.type in Concern.ALLEGATIONS
+        return None
 
 
 def row_data(row, fields):

@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.forms.models import BaseInlineFormSet
@@ -107,21 +107,36 @@ class CountsOnlyDeleteMixin:
 
 
 class ScopedLookupsMixin:
-    """Refuse query-string lookups through relations that reach other sites (`?sites=2`,
-    `?site_memberships=7`): they would filter by records the user cannot see, and the
-    count of what came back would tell that those exist. The site filter offered in the
-    sidebar (`?site=`) is the way to choose a site. A refused lookup answers 400, whatever
-    the id."""
+    """Refuse query-string lookups through relations (`?sites=2`, `?engagements=7`,
+    `?site_memberships=7`) except those the sidebar's filters offer: they would filter by
+    records the user may not see, and the count of what came back would tell that those
+    exist. Relations that reach other sites are refused even when listed
+    (`private_relations`); the scoped site filter (`?site=`) is the way to choose a site.
+    A refused lookup answers 400, whatever the value."""
 
     private_relations = ()
 
     def lookup_allowed(self, lookup, value, request=None):
+        first = lookup.split("__")[0]
         own_filters = {
             list_filter.parameter_name
             for list_filter in self.list_filter
             if isinstance(list_filter, type) and issubclass(list_filter, admin.SimpleListFilter)
         }
-        if lookup not in own_filters and lookup.split("__")[0] in self.private_relations:
+        if lookup in own_filters:
+            return super().lookup_allowed(lookup, value, request)
+        listed = {
+            list_filter if isinstance(list_filter, str) else list_filter[0]
+            for list_filter in self.list_filter
+            if isinstance(list_filter, str | tuple)
+        }
+        try:
+            field = self.model._meta.get_field(first)
+        except FieldDoesNotExist:
+            field = None
+        if first in self.private_relations or (
+            field is not None and field.is_relation and first not in listed
+        ):
             return False
         return super().lookup_allowed(lookup, value, request)
 
@@ -191,7 +206,10 @@ class HistoryMixin:
             records[page.start_index() - 1 : page.end_index() + 1] if page.paginator.count else []
         )
         entries = history.entries(
-            window, redacted=self.history_redacted, named=self.history_named(request)
+            window,
+            redacted=self.history_redacted,
+            named=self.history_named(request),
+            sealed=self.history_sealed(request, obj),
         )[: len(page.object_list)]
         context = {
             **self.admin_site.each_context(request),
@@ -209,6 +227,11 @@ class HistoryMixin:
         """Which related rows this page's history may name (`history_names`; the
         engagement admin adds stakeholders, objectives and engagements)."""
         return history_names(request.user)
+
+    def history_sealed(self, request, obj):
+        """A predicate telling which historical records were restricted from this user
+        when written (the engagement admin's), or None."""
+        return None
 
 
 def history_names(user):

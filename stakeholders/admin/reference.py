@@ -3,10 +3,7 @@ vulnerable groups."""
 
 from django.contrib import admin
 
-from stakeholders.admin.base import (
-    CountsOnlyDeleteMixin,
-    HistoryMixin,
-)
+from stakeholders.admin.base import CountsOnlyDeleteMixin, HistoryMixin, ScopedLookupsMixin
 from stakeholders.models import (
     EngagementObjective,
     Function,
@@ -15,7 +12,9 @@ from stakeholders.models import (
 )
 
 
-class ReferenceDataAdmin(HistoryMixin, CountsOnlyDeleteMixin, admin.ModelAdmin):
+class ReferenceDataAdmin(
+    ScopedLookupsMixin, HistoryMixin, CountsOnlyDeleteMixin, admin.ModelAdmin
+):
     """Reference data (functions, categories, objectives, vulnerable groups) is shared by
     every site: administrators add and change it; only a superuser, who sees every site's
     records, deletes it (the confirmation would count other sites' records)."""

@@ -43,13 +43,12 @@ from stakeholders.selectors import (
     membership_list,
     site_list,
     stakeholder_admin_queryset,
-    stakeholder_other_sites,
 )
 from stakeholders.spreadsheets import SignedConfirmImportForm
 
 
 @admin.register(Site)
-class SiteAdmin(HistoryMixin, CountsOnlyDeleteMixin, admin.ModelAdmin):
+class SiteAdmin(ScopedLookupsMixin, HistoryMixin, CountsOnlyDeleteMixin, admin.ModelAdmin):
     """Sites are shared by every site's people (stakeholders of several sites, users
     working at more than one): only a superuser opens or deletes one."""
 
@@ -311,15 +310,10 @@ class StakeholderAdmin(
             response.status_code = 400
         return response
 
-    def get_deleted_objects(self, objs, request):
-        """A stakeholder that other sites share is theirs too: only a superuser deletes it."""
-        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
-        if (
-            not request.user.is_superuser
-            and stakeholder_other_sites(stakeholders=objs, user=request.user).exists()
-        ):
-            perms_needed.add(_("stakeholders shared with sites you are not a member of"))
-        return deleted, model_count, perms_needed, protected
+    def has_delete_permission(self, request, obj=None):
+        """Stakeholders are made inactive, not deleted: only a superuser deletes one, so no
+        delete page counts (or refuses because of) records the user may not see."""
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
         """Saved with its contacts in `save_related`, once the inline forms are read."""

@@ -79,13 +79,13 @@ class TestAdminWritesThroughServices:
         assert "Say which group" in response.content.decode()
         assert not council.vulnerable_groups.exists()
 
-    def test_deleting_from_the_admin_is_recorded(self, client, admin_member, site):
+    def test_deleting_from_the_admin_is_recorded(self, client, superuser, site):
         council = StakeholderFactory(sites=[site])
-        client.force_login(admin_member)
+        client.force_login(superuser)
         url = reverse("admin:stakeholders_stakeholder_delete", args=[council.pk])
         assert client.post(url, {"post": "yes"}).status_code == 302
         deleted = Stakeholder.history.get(id=council.pk, history_type="-")
-        assert deleted.history_user == admin_member
+        assert deleted.history_user == superuser
 
 
 class TestMembershipHoles:

@@ -10,7 +10,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from stakeholders import services
 from stakeholders.models import Assessment, Contact, SiteMembership, Stakeholder, VulnerableGroup
 from tests.conftest import member_of
-from tests.factories import CategoryFactory, ContactFactory, StakeholderFactory, UserFactory
+from tests.factories import (
+    CategoryFactory,
+    ContactFactory,
+    EngagementFactory,
+    StakeholderFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -183,18 +189,21 @@ class TestStakeholders:
         far.refresh_from_db()
         assert far.name == "Far council"
 
-    def test_a_shared_stakeholder_is_deleted_only_by_a_superuser(
+    def test_only_a_superuser_deletes_and_only_what_nothing_refers_to(
         self, admin_member, superuser, site, other_site
     ):
         shared = StakeholderFactory(sites=[site, other_site])
-        own = StakeholderFactory(sites=[site])
-        with pytest.raises(PermissionDenied, match="shared"):
+        met = StakeholderFactory(sites=[site])
+        EngagementFactory(site=site, created_by=superuser, stakeholders=[met])
+        with pytest.raises(PermissionDenied, match="made inactive"):
             services.stakeholder_delete(actor=admin_member, stakeholder=shared)
-        services.stakeholder_delete(actor=admin_member, stakeholder=own)
+        with pytest.raises(PermissionDenied, match="refer to this stakeholder"):
+            services.stakeholder_delete(actor=superuser, stakeholder=met)
         services.stakeholder_delete(actor=superuser, stakeholder=shared)
-        assert not Stakeholder.objects.filter(pk__in=[own.pk, shared.pk]).exists()
-        deleted = Stakeholder.history.filter(id=own.pk, history_type="-").get()
-        assert deleted.history_user == admin_member
+        assert not Stakeholder.objects.filter(pk=shared.pk).exists()
+        assert Stakeholder.objects.filter(pk=met.pk).exists()
+        deleted = Stakeholder.history.filter(id=shared.pk, history_type="-").get()
+        assert deleted.history_user == superuser
 
 
 class TestAssessments:
