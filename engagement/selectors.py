@@ -11,7 +11,9 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404
 
 from engagement.models import Commitment, Concern, Engagement, member_of_site
-from stakeholders.models import SiteMembership, Stakeholder
+from stakeholders import history
+from stakeholders.models import EngagementObjective, SiteMembership, Stakeholder
+from stakeholders.selectors import history_names as registry_history_names
 from stakeholders.selectors import site_list
 
 # The roles that may change any engagement of their sites, not only those they logged or
@@ -143,3 +145,42 @@ def loggable_site_list(*, user):
     if not user.has_perm("engagement.add_engagement"):
         return site_list(user=user).none()
     return site_list(user=user)
+
+
+def history_names(*, user):
+    """Which related rows an engagement's history may name for this user: the registry's
+    (`stakeholders.selectors.history_names`), stakeholders of the user's sites by `str()`
+    (the placeholder for anyone at risk), objectives, and engagements they may see."""
+    return {
+        **registry_history_names(user=user),
+        Stakeholder: Stakeholder.objects.visible_to(user),
+        EngagementObjective: EngagementObjective.objects.all(),
+        Engagement: Engagement.objects.visible_to(user),
+    }
+
+
+def history_sealed(*, user, record):
+    """Which historical records of an engagement, commitment or concern were restricted
+    from this user when written (a predicate), or None: an engagement's while it was
+    restricted, a concern's while it was an allegation, unless the user is cleared at the
+    site. Opening a record up does not open its restricted past."""
+    engagement = record if isinstance(record, Engagement) else record.engagement
+    if cleared_at(user=user, site=engagement.site):
+        return None
+    if isinstance(record, Engagement):
+        return lambda old: old.confidentiality == Engagement.Confidentiality.RESTRICTED
+    if isinstance(record, Concern):
+        return lambda old: old.type in Concern.ALLEGATIONS
+    return None
+
+
+def engagement_history(*, user, engagement, limit=50):
+    """The change history of an engagement the user may see (read through
+    `engagement_get`), newest first, named and sealed as above."""
+    records = engagement.history.select_related("history_user").order_by("-history_date", "-pk")
+    return history.entries(
+        records[: limit + 1],
+        named=history_names(user=user),
+        sealed=history_sealed(user=user, record=engagement),
+        excluded=("created_by", "updated_by"),
+    )[:limit]

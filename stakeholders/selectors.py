@@ -319,3 +319,17 @@ def stakeholder_map(*, user, site, category=None, lead_function=None):
         for influence in range(RATING_MAX, RATING_MIN - 1, -1)
     ]
     return StakeholderMap(rows=rows, total=sum(counts.values()))
+
+
+def history_names(*, user):
+    """Which related rows a history shown to this user may name: their own sites, their
+    colleagues (and superusers), roles and reference data. Anything else shows as
+    "(not shown)" or is left out."""
+    return {
+        Site: site_list(user=user),
+        StakeholderCategory: StakeholderCategory.objects.all(),
+        Function: Function.objects.all(),
+        VulnerableGroup: VulnerableGroup.objects.all(),
+        Group: Group.objects.all(),
+        get_user_model(): colleague_list(user=user),
+    }

@@ -3,9 +3,7 @@ rows that hang on an engagement, the names a history may show, and inline rows a
 services take them."""
 
 from engagement import selectors
-from engagement.models import Concern, Engagement
-from stakeholders.admin.base import HistoryMixin, MySitesFilter, history_names
-from stakeholders.models import EngagementObjective, Stakeholder
+from stakeholders.admin.base import HistoryMixin, MySitesFilter
 
 
 class EngagementSitesFilter(MySitesFilter):
@@ -15,31 +13,14 @@ class EngagementSitesFilter(MySitesFilter):
 
 
 class EngagementHistoryMixin(HistoryMixin):
-    """The history page of an engagement, commitment or concern. Stakeholders are named
-    by `str()`, which is the placeholder for anyone at risk, and only those of the user's
-    sites; engagements only those the user may see; other rows as the registry's."""
+    """The history page of an engagement, commitment or concern, under the rules of
+    `engagement.selectors.history_names` and `history_sealed`."""
 
     def history_named(self, request):
-        user = request.user
-        return {
-            **history_names(user),
-            Stakeholder: Stakeholder.objects.visible_to(user),
-            EngagementObjective: EngagementObjective.objects.all(),
-            Engagement: Engagement.objects.visible_to(user),
-        }
+        return selectors.history_names(user=request.user)
 
     def history_sealed(self, request, obj):
-        """Records written while restricted from this user: an engagement's while it was
-        restricted, a concern's while it was an allegation, unless the user is cleared at
-        the site. Opening a record does not open its restricted past."""
-        engagement = obj if isinstance(obj, Engagement) else obj.engagement
-        if selectors.cleared_at(user=request.user, site=engagement.site):
-            return None
-        if isinstance(obj, Engagement):
-            return lambda record: record.confidentiality == Engagement.Confidentiality.RESTRICTED
-        if isinstance(obj, Concern):
-            return lambda record: record.type in Concern.ALLEGATIONS
-        return None
+        return selectors.history_sealed(user=request.user, record=obj)
 
 
 def row_data(row, fields):

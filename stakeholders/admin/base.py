@@ -5,7 +5,6 @@ messages, the redacted history page, and saving through the services."""
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -18,15 +17,9 @@ from django.utils.translation import ngettext
 
 from stakeholders import history
 from stakeholders.models import (
-    Function,
     Site,
-    StakeholderCategory,
-    VulnerableGroup,
 )
-from stakeholders.selectors import (
-    colleague_list,
-    site_list,
-)
+from stakeholders.selectors import history_names, site_list
 
 User = get_user_model()
 
@@ -226,24 +219,12 @@ class HistoryMixin:
     def history_named(self, request):
         """Which related rows this page's history may name (`history_names`; the
         engagement admin adds stakeholders, objectives and engagements)."""
-        return history_names(request.user)
+        return history_names(user=request.user)
 
     def history_sealed(self, request, obj):
         """A predicate telling which historical records were restricted from this user
         when written (the engagement admin's), or None."""
         return None
-
-
-def history_names(user):
-    """Which related rows a history shown to this user may name."""
-    return {
-        Site: site_list(user=user),
-        StakeholderCategory: StakeholderCategory.objects.all(),
-        Function: Function.objects.all(),
-        VulnerableGroup: VulnerableGroup.objects.all(),
-        Group: Group.objects.all(),
-        User: colleague_list(user=user),
-    }
 
 
 def adopt(obj, saved):
