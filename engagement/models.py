@@ -8,6 +8,7 @@ type whatever its engagement, exist only for users cleared at the engagement's s
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from stakeholders.history import AuditedHistory
@@ -145,6 +146,9 @@ class Engagement(TimeStampedModel):
             "format": self.get_format_display(),
             "date": self.date.isoformat() if self.date else "—",
         }
+
+    def get_absolute_url(self):
+        return reverse("engagement:detail", args=[self.pk])
 
     @property
     def restricted(self):

@@ -109,8 +109,12 @@ def concern_list(*, user, site=None):
         )
     if site is not None:
         concerns = concerns.filter(engagement__site=site)
-    return concerns.select_related("engagement__site", "stakeholder").order_by(
-        "-created_at", "-pk"
+    return (
+        concerns.select_related("engagement__site")
+        .prefetch_related(
+            Prefetch("stakeholder", queryset=Stakeholder.objects.with_identity_visibility(user))
+        )
+        .order_by("-created_at", "-pk")
     )
 
 

@@ -136,6 +136,10 @@ def engagement_create(
     if "lead_function" not in data or data["lead_function"] is None:
         membership = SiteMembership.objects.filter(user=actor, site=site).first()
         data["lead_function"] = membership.function if membership else None
+        if data["lead_function"] is None:
+            raise ValidationError(
+                {"lead_function": _("Choose the lead function: you have none at this site.")}
+            )
     default = (
         Engagement.Confidentiality.RESTRICTED
         if any(stakeholder.at_risk for stakeholder in stakeholders)

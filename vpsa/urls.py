@@ -21,6 +21,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("stakeholders/", include("stakeholders.urls")),
+    path("engagements/", include("engagement.urls")),
     # Ahead of admin.site.urls, so the admin's "View on site" links (which reverse
     # 'admin:view_on_site' to this path) reach a lookup scoped like the rest of the admin.
     path(

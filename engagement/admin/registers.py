@@ -2,7 +2,7 @@
 changed through the services. Rows are added on their engagement, and go only with it."""
 
 from django.contrib import admin
-from django.db.models import Case, IntegerField, Prefetch, Value, When
+from django.db.models import Case, IntegerField, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from engagement import selectors, services
@@ -145,19 +145,12 @@ class ConcernAdmin(RegisterAdmin):
     ]
 
     def get_queryset(self, request):
-        """Each source read with whether its identity may be shown to this user."""
-        sources = Stakeholder.objects.with_identity_visibility(request.user)
-        return (
-            selectors.concern_list(user=request.user)
-            .select_related(None)
-            .select_related("engagement__site")
-            .prefetch_related(Prefetch("stakeholder", queryset=sources))
-            .annotate(
-                allegation_first=Case(
-                    When(type__in=Concern.ALLEGATIONS, then=Value(0)),
-                    default=Value(1),
-                    output_field=IntegerField(),
-                )
+        """The selector reads each source with whether its identity may be shown."""
+        return selectors.concern_list(user=request.user).annotate(
+            allegation_first=Case(
+                When(type__in=Concern.ALLEGATIONS, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
             )
         )
 

@@ -126,6 +126,7 @@ def test_pages_of_an_uncleared_reviewer(live_server, registry, chromium):
     audit.visit_and_check("/stakeholders/map/")
     audit.visit_and_check(f"/stakeholders/{council.pk}/edit/", status=403, label="403 page")
     audit.visit_and_check("/stakeholders/999999/", status=404, label="404 page")
+    audit.visit_and_check(f"/engagements/{registry['engagement'].pk}/", label="an engagement")
 
     audit.assert_clean()
 
