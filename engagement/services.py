@@ -18,7 +18,7 @@ from stakeholders import redaction
 from stakeholders.history import recorded, stamp
 from stakeholders.models import EngagementObjective, Site, SiteMembership, Stakeholder
 from stakeholders.selectors import site_list
-from stakeholders.services import require_actor
+from stakeholders.services import apply_fields, require_actor
 
 ENGAGEMENT_FIELDS = {
     "date",
@@ -55,14 +55,6 @@ CONCERN_FIELDS = {
     "referred_on",
     "outcome",
 }
-
-
-def _apply(instance, data, allowed):
-    unknown = set(data) - allowed
-    if unknown:
-        raise ValueError(f"Not fields this service sets: {', '.join(sorted(unknown))}")
-    for name, value in data.items():
-        setattr(instance, name, value)
 
 
 # --- engagements ----------------------------------------------------------------------
@@ -147,7 +139,7 @@ def engagement_create(
     )
     data.setdefault("confidentiality", default)
     engagement = Engagement(site=site, created_by=actor, updated_by=actor)
-    _apply(engagement, data, ENGAGEMENT_FIELDS)
+    apply_fields(engagement, data, ENGAGEMENT_FIELDS)
     engagement.full_clean()
     _check_engagement(
         actor=actor,
@@ -205,7 +197,7 @@ def engagement_update(
     require_actor(actor, "engagement.change_engagement")
     stored = editable_engagement(actor=actor, pk=engagement.pk)
     before = stored.confidentiality
-    _apply(stored, data, ENGAGEMENT_FIELDS)
+    apply_fields(stored, data, ENGAGEMENT_FIELDS)
     stored.updated_by = actor
     _check_confidentiality(
         actor=actor, site=stored.site, before=before, after=stored.confidentiality
@@ -282,7 +274,7 @@ def engagement_delete(*, actor, engagement: Engagement) -> None:
 
 
 def _commitment_save(actor, commitment, data):
-    _apply(commitment, data, COMMITMENT_FIELDS)
+    apply_fields(commitment, data, COMMITMENT_FIELDS)
     engagement = commitment.engagement
     if commitment.lead_function_id is None:
         commitment.lead_function_id = engagement.lead_function_id
@@ -353,7 +345,7 @@ def commitment_update(*, actor, commitment: Commitment, data: Mapping[str, Any])
 
 def _concern_save(actor, concern, data):
     source_before = concern.stakeholder_id
-    _apply(concern, data, CONCERN_FIELDS)
+    apply_fields(concern, data, CONCERN_FIELDS)
     if concern.stakeholder_id and concern.stakeholder_id != source_before:
         # Met in this engagement, and one whose identity the actor may see; refused in the
         # same words either way, so nothing tells that a hidden stakeholder exists.

@@ -136,23 +136,23 @@ def entries(
     _prefetch_m2m(records)
     names = _names(records, named)
     User = get_user_model()
+
+    def entry(record, *, reason, changes=()):
+        return Entry(
+            date=record.history_date,
+            who=person(record.history_user, shown=(User, record.history_user_id) in names),
+            action_code=record.history_type,
+            action=ACTIONS[record.history_type],
+            reason=reason,
+            subject=subject(record) if subject else "",
+            changes=list(changes),
+        )
+
     result = []
     for index, record in enumerate(records):
         previous = records[index + 1] if index + 1 < len(records) else None
         if sealed and (sealed(record) or (previous is not None and sealed(previous))):
-            result.append(
-                Entry(
-                    date=record.history_date,
-                    who=person(
-                        record.history_user,
-                        shown=(User, record.history_user_id) in names,
-                    ),
-                    action_code=record.history_type,
-                    action=ACTIONS[record.history_type],
-                    reason=RESTRICTED_THEN,
-                    subject=subject(record) if subject else "",
-                )
-            )
+            result.append(entry(record, reason=RESTRICTED_THEN))
             continue
         changes = []
         model = record.instance_type
@@ -180,24 +180,9 @@ def entries(
             changes.append(Change(label=label, old=old_shown, new=new_shown))
         if record.history_type == "~" and not changes and not record.history_change_reason:
             continue
-        result.append(
-            Entry(
-                date=record.history_date,
-                who=person(
-                    record.history_user,
-                    shown=(User, record.history_user_id) in names,
-                ),
-                action_code=record.history_type,
-                action=ACTIONS[record.history_type],
-                reason=(
-                    PROTECTED
-                    if hide_reasons and record.history_change_reason
-                    else record.history_change_reason or ""
-                ),
-                subject=subject(record) if subject else "",
-                changes=changes,
-            )
-        )
+        reason = record.history_change_reason or ""
+        shown_reason = PROTECTED if hide_reasons and reason else reason
+        result.append(entry(record, reason=shown_reason, changes=changes))
     return result
 
 

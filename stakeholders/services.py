@@ -57,7 +57,8 @@ def require_actor(actor, permission=None):
         raise PermissionDenied(_("Your role does not allow this change."))
 
 
-def _apply(instance, data, allowed):
+def apply_fields(instance, data, allowed):
+    """Set `data` on the instance; a name outside `allowed` is a programming error."""
     unknown = set(data) - allowed
     if unknown:
         raise ValueError(f"Not fields this service sets: {', '.join(sorted(unknown))}")
@@ -75,7 +76,7 @@ def site_create(*, actor, data: Mapping[str, Any]) -> Site:
     if not actor.is_superuser:
         raise PermissionDenied(_("New sites are created by a superuser."))
     site = Site()
-    _apply(site, data, SITE_FIELDS)
+    apply_fields(site, data, SITE_FIELDS)
     site.full_clean()
     stamp(site, actor=actor).save()
     return site
@@ -89,7 +90,7 @@ def site_update(*, actor, site: Site, data: Mapping[str, Any]) -> Site:
         # Names are unique across sites: a refused rename would tell that a site of that
         # name exists elsewhere.
         raise PermissionDenied(_("A site is renamed by a superuser."))
-    _apply(site, data, SITE_FIELDS)
+    apply_fields(site, data, SITE_FIELDS)
     site.full_clean()
     stamp(site, actor=actor).save()
     return site
@@ -150,7 +151,7 @@ def check_membership_change(*, actor, before: SiteMembership | None, after: Site
 def membership_create(*, actor, data: Mapping[str, Any]) -> SiteMembership:
     require_actor(actor, "stakeholders.add_sitemembership")
     membership = SiteMembership()
-    _apply(membership, data, MEMBERSHIP_FIELDS)
+    apply_fields(membership, data, MEMBERSHIP_FIELDS)
     check_membership_change(actor=actor, before=None, after=membership)
     membership.full_clean()
     stamp(membership, actor=actor).save()
@@ -164,7 +165,7 @@ def membership_update(
     require_actor(actor, "stakeholders.change_sitemembership")
     before = _locked(selectors.membership_list(user=actor), membership.pk)
     after = copy(before)
-    _apply(after, data, MEMBERSHIP_FIELDS)
+    apply_fields(after, data, MEMBERSHIP_FIELDS)
     check_membership_change(actor=actor, before=before, after=after)
     after.full_clean()
     stamp(after, actor=actor).save()
@@ -239,7 +240,7 @@ def stakeholder_create(
     _check_sites(actor, sites)
     vulnerable_groups = list(vulnerable_groups)
     stakeholder = Stakeholder()
-    _apply(stakeholder, data, STAKEHOLDER_FIELDS)
+    apply_fields(stakeholder, data, STAKEHOLDER_FIELDS)
     stakeholder.full_clean()
     check_vulnerable_groups(note=stakeholder.vulnerable_group_note, groups=vulnerable_groups)
     with recorded(stakeholder, actor=actor, reason=reason, created=True):
@@ -255,7 +256,7 @@ def stakeholder_create(
     )
     for contact_data in contacts:
         contact = Contact(stakeholder=stakeholder)
-        _apply(contact, contact_data, CONTACT_FIELDS)
+        apply_fields(contact, contact_data, CONTACT_FIELDS)
         contact.full_clean()
         stamp(contact, actor=actor, reason=reason).save()
     return stakeholder
@@ -277,7 +278,7 @@ def stakeholder_update(
     require_actor(actor, "stakeholders.change_stakeholder")
     stored = editable_stakeholder(actor=actor, pk=stakeholder.pk, lock=True)
     ratings = (stored.influence, stored.interest)
-    _apply(stored, data, STAKEHOLDER_FIELDS)
+    apply_fields(stored, data, STAKEHOLDER_FIELDS)
     stored.full_clean()
     if vulnerable_groups is not None:
         vulnerable_groups = list(vulnerable_groups)
@@ -383,7 +384,7 @@ def contact_create(*, actor, stakeholder: Stakeholder, data: Mapping[str, Any]) 
     require_actor(actor, "stakeholders.add_contact")
     stored = editable_stakeholder(actor=actor, pk=stakeholder.pk)
     contact = Contact(stakeholder=stored)
-    _apply(contact, data, CONTACT_FIELDS)
+    apply_fields(contact, data, CONTACT_FIELDS)
     contact.full_clean()
     stamp(contact, actor=actor).save()
     return contact
@@ -393,7 +394,7 @@ def contact_create(*, actor, stakeholder: Stakeholder, data: Mapping[str, Any]) 
 def contact_update(*, actor, contact: Contact, data: Mapping[str, Any]) -> Contact:
     require_actor(actor, "stakeholders.change_contact")
     stored = _stored_contact(actor, contact)
-    _apply(stored, data, CONTACT_FIELDS)
+    apply_fields(stored, data, CONTACT_FIELDS)
     stored.full_clean()
     stamp(stored, actor=actor).save()
     return stored
