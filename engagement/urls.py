@@ -1,9 +1,9 @@
 from django.urls import path
 
-from engagement import views
+from engagement.views import records
 
 app_name = "engagement"
 
 urlpatterns = [
-    path("<int:pk>/", views.engagement_detail, name="detail"),
+    path("<int:pk>/", records.engagement_detail, name="detail"),
 ]
