@@ -1,6 +1,11 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+# The stakeholder page's engagement timeline: rows per page, and the query parameter of
+# its page (its own, so that paging it keeps the rest of the stakeholder page).
+TIMELINE_PAGE_SIZE = 10
+TIMELINE_PAGE_PARAM = "engagements_page"
+
 
 class EngagementConfig(AppConfig):
     name = "engagement"
@@ -12,3 +17,43 @@ class EngagementConfig(AppConfig):
         from engagement import demo
 
         return demo.seed(site)
+
+    def stakeholder_sections(self, *, request, stakeholder):
+        """Called by the stakeholder page (`stakeholders` finds this through the app
+        registry and never imports `engagement`): its engagement timeline, open commitments
+        and concerns, and when each objective of its category was last addressed, all as
+        `engagement.selectors` lets this user see them. The last-addressed list stands in
+        for the page's own list of objectives."""
+        from django.core.paginator import Paginator
+
+        from engagement import selectors
+
+        user = request.user
+        engagements = Paginator(
+            selectors.stakeholder_engagement_list(user=user, stakeholder=stakeholder),
+            TIMELINE_PAGE_SIZE,
+        ).get_page(request.GET.get(TIMELINE_PAGE_PARAM))
+        query = request.GET.copy()
+        query.pop(TIMELINE_PAGE_PARAM, None)
+        return [
+            {
+                "template": "engagement/includes/_stakeholder_timeline.html",
+                "replaces": ["objectives"],
+                "context": {
+                    "stakeholder": stakeholder,
+                    "page_obj": engagements,
+                    "page_param": TIMELINE_PAGE_PARAM,
+                    "query": query.urlencode(),
+                    "several_sites": len(stakeholder.sites.all()) > 1,
+                    "commitments": selectors.stakeholder_open_commitment_list(
+                        user=user, stakeholder=stakeholder
+                    ),
+                    "concerns": selectors.stakeholder_open_concern_list(
+                        user=user, stakeholder=stakeholder
+                    ),
+                    "objectives": selectors.objective_last_addressed_list(
+                        user=user, stakeholder=stakeholder
+                    ),
+                },
+            }
+        ]

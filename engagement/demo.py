@@ -1,14 +1,19 @@
 """A year of engagement at the demo site, logged through the services as its people would:
 community meetings and police liaison, government and embassy briefings, a restricted
-meeting with a human rights defender, commitments (some overdue), concerns and an
-allegation under investigation. Called by `seed_demo` through `EngagementConfig`.
+meeting with a human rights defender, commitments (some overdue), concerns, an
+allegation under investigation, and attachments (the minutes of the first village meeting
+as a PDF, a photo of the women's focus group's flip chart), stored through the service in
+the attachments storage like any upload. Called by `seed_demo` through `EngagementConfig`.
 
 Fictional people and organisations; any likeness to real ones is accidental.
 """
 
+import io
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from PIL import Image, ImageDraw
 
 from engagement import services
 from engagement.models import Engagement
@@ -368,7 +373,7 @@ def seed(site):
             data["lead_function"] = functions[function]
         if confidentiality:
             data["confidentiality"] = confidentiality
-        services.engagement_create(
+        engagement = services.engagement_create(
             actor=users[by],
             site=site,
             data=data,
@@ -391,6 +396,14 @@ def seed(site):
             ],
             concerns=[_concern(concern, date, stakeholders) for concern in concerns],
         )
+        for kind, name, description, make in ATTACHMENTS.get(days_ago, ()):
+            services.attachment_create(
+                actor=users[by],
+                engagement=engagement,
+                upload=ContentFile(make(date), name=name),
+                kind=kind,
+                description=description,
+            )
     return len(ENGAGEMENTS)
 
 
@@ -402,3 +415,91 @@ def _concern(fields, date, stakeholders):
     if referred_days is not None:
         fields["referred_on"] = date + timedelta(days=referred_days)
     return fields
+
+
+def minutes_pdf(date):
+    """The minutes of the first village meeting: a one-page PDF written out by hand."""
+    lines = [
+        "Mwanzo village council - community meeting",
+        f"Minutes, {date:%d %B %Y}",
+        "",
+        "Present: 64 (22 women); the village chairperson; the site's CLO.",
+        "1. The site's security arrangements for the year were introduced.",
+        "2. Night patrols near the school path: the council asked for another route.",
+        "   Agreed: the patrol route moves away from the school path within 30 days.",
+        "3. Dust from haul trucks on the village road: a water bowser twice a day.",
+        "4. A community contact for security questions is to be named.",
+        "",
+        "Fictional demo record.",
+    ]
+    return pdf_page(lines)
+
+
+def pdf_page(lines):
+    """A minimal valid one-page PDF (Helvetica, A4) showing `lines`."""
+
+    def text(line):
+        return line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    stream = "BT /F1 12 Tf 16 TL 60 780 Td\n"
+    stream += "".join(f"({text(line)}) '\n" for line in lines) + "ET\n"
+    content = stream.encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"endstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def flip_chart_png(date):
+    """A photo of the focus group's flip chart, drawn: marker lines on white paper."""
+    image = Image.new("RGB", (800, 600), (236, 232, 220))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([60, 30, 740, 580], fill=(252, 252, 248), outline=(190, 186, 175), width=3)
+    draw.text((90, 60), "Ilembo women's savings group", fill=(20, 60, 160))
+    draw.text((90, 85), f"Focus group, {date:%d %B %Y}", fill=(20, 60, 160))
+    notes = [
+        "- Afraid to walk past the boundary fence after dark",
+        "- Lighting at the fence gate",
+        "- Guards: greet, do not stop us on the market path",
+        "- A woman to contact for grievances",
+    ]
+    for row, note in enumerate(notes):
+        draw.text((110, 150 + row * 60), note, fill=(30, 30, 30))
+        draw.line([105, 172 + row * 60, 620, 172 + row * 60], fill=(200, 40, 40), width=2)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+# Attachments of the demo year, by the engagement's "days ago":
+# [(kind, file name as uploaded, description, maker(date) -> bytes)].
+ATTACHMENTS = {
+    350: [
+        (
+            "minutes",
+            "Minutes Mwanzo village meeting.pdf",
+            "Signed minutes, as read back to the council",
+            minutes_pdf,
+        ),
+    ],
+    290: [
+        ("photo", "IMG_2041.png", "The group's flip chart", flip_chart_png),
+    ],
+}

@@ -11,6 +11,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from engagement import attachments
 from stakeholders.history import AuditedHistory
 from stakeholders.models import (
     EngagementObjective,
@@ -332,3 +333,59 @@ class Concern(TimeStampedModel):
     @property
     def is_allegation(self):
         return self.type in self.ALLEGATIONS
+
+
+class Attachment(TimeStampedModel):
+    """A file kept with an engagement: minutes, an attendance sheet, a photo of a flip
+    chart. Its type is checked by its content and images are stripped of their metadata
+    (`engagement.attachments`); it is stored under a random name outside every served
+    folder and downloaded only through `engagement:attachment_download`, by those who may
+    see its engagement."""
+
+    class Kind(models.TextChoices):
+        MINUTES = "minutes", _("Minutes")
+        ATTENDANCE = "attendance", _("Attendance sheet")
+        PHOTO = "photo", _("Photo")
+        PRESENTATION = "presentation", _("Presentation or handout")
+        OTHER = "other", _("Other")
+
+    engagement = models.ForeignKey(
+        Engagement,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+        verbose_name=_("engagement"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    file = models.FileField(
+        _("stored file"),
+        upload_to=attachments.stored_name,
+        storage=attachments.attachment_storage,
+        max_length=200,
+    )
+    name = models.CharField(
+        _("file name"),
+        max_length=attachments.NAME_MAX_LENGTH,
+        help_text=_("As uploaded, made safe."),
+    )
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+
+    history = AuditedHistory()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("engagement:attachment_download", args=[self.pk])

@@ -7,12 +7,27 @@ they are absent: not listed, not counted, not found (404).
 """
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.core.exceptions import PermissionDenied
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 
-from engagement.models import Commitment, Concern, Engagement, member_of_site
-from stakeholders import history
-from stakeholders.models import EngagementObjective, SiteMembership, Stakeholder
+from engagement.models import Attachment, Commitment, Concern, Engagement, member_of_site
+from stakeholders import history, redaction
+from stakeholders.models import EngagementObjective, Site, SiteMembership, Stakeholder
 from stakeholders.selectors import history_names as registry_history_names
 from stakeholders.selectors import site_list
 
@@ -29,12 +44,7 @@ def engagement_base(*, user):
         Engagement.objects.visible_to(user)
         .select_related("site", "lead_function", "created_by", "updated_by")
         .prefetch_related(
-            Prefetch(
-                "stakeholders",
-                queryset=Stakeholder.objects.with_identity_visibility(user).select_related(
-                    "category"
-                ),
-            ),
+            Prefetch("stakeholders", queryset=_met_stakeholders(user).select_related("category")),
             "objectives",
         )
     )
@@ -180,11 +190,421 @@ def history_sealed(*, user, record):
 
 def engagement_history(*, user, engagement, limit=50):
     """The change history of an engagement the user may see (read through
-    `engagement_get`), newest first, named and sealed as above."""
-    records = engagement.history.select_related("history_user").order_by("-history_date", "-pk")
-    return history.entries(
-        records[: limit + 1],
-        named=history_names(user=user),
-        sealed=history_sealed(user=user, record=engagement),
+    `engagement_get`), with its commitments', concerns' and attachments', newest first,
+    named and sealed as above. For the uncleared, what was written about a commitment or
+    concern while the engagement was restricted (or the concern an allegation) is sealed
+    too, and a concern they may not see now (an allegation) leaves no entry at all."""
+    named = history_names(user=user)
+    own = list(engagement.history.select_related("history_user").order_by("-history_date", "-pk"))
+    engagement_sealed = history_sealed(user=user, record=engagement)
+    result = history.entries(
+        own[: limit + 1],
+        named=named,
+        sealed=engagement_sealed,
         excluded=("created_by", "updated_by"),
     )[:limit]
+    parts = [
+        (Commitment, {c.pk: c for c in engagement.commitments.all()}, _commitment_subject),
+        (
+            Concern,
+            {c.pk: c for c in concern_list(user=user).filter(engagement=engagement)},
+            _concern_subject,
+        ),
+        (Attachment, {a.pk: a for a in engagement.attachments.all()}, _attachment_subject),
+    ]
+    for model, current, subject in parts:
+        records = model.history.filter(engagement_id=engagement.pk)
+        if model is Concern:
+            # A concern hidden now (an allegation, for the uncleared) leaves no trace; one
+            # deleted leaves none either, as it may have been an allegation.
+            records = records.filter(id__in=current)
+        labels = {pk: subject(row) for pk, row in current.items()}
+        result += history.entries(
+            records.select_related("history_user").order_by("-history_date", "-history_id")[
+                : limit * 3
+            ],
+            named=named,
+            sealed=_sealed_with(engagement_sealed, own, model),
+            excluded=("engagement", "created_by", "uploaded_by", "file"),
+            per_object=True,
+            subject=lambda record, labels=labels, subject=subject: (
+                labels.get(record.id) or subject(None)
+            ),
+        )
+    result.sort(key=lambda entry: entry.date, reverse=True)
+    return result[:limit]
+
+
+def _sealed_with(engagement_sealed, engagement_records, model):
+    """A predicate sealing a commitment's or concern's record written while its engagement
+    was restricted from the viewer, or while it was itself (an allegation). Nothing is
+    sealed from the cleared (for whom the engagement's own predicate is None)."""
+    if engagement_sealed is None:
+        return None
+    own_sealed = (lambda old: old.type in Concern.ALLEGATIONS) if model is Concern else None
+    # The engagement's state at a moment: its latest record written at or before it.
+    timeline = sorted(engagement_records, key=lambda record: record.history_date)
+
+    def sealed(record):
+        if own_sealed is not None and own_sealed(record):
+            return True
+        state = None
+        for engagement_record in timeline:
+            if engagement_record.history_date > record.history_date:
+                break
+            state = engagement_record
+        return state is not None and engagement_sealed(state)
+
+    return sealed
+
+
+def _commitment_subject(commitment):
+    if commitment is None:
+        return _("a commitment since deleted")
+    return _("commitment: %(what)s") % {"what": Truncator(commitment.description).chars(60)}
+
+
+def _attachment_subject(attachment):
+    if attachment is None:
+        return _("an attachment since deleted")
+    return _("attachment: %(name)s") % {"name": attachment.name}
+
+
+def _concern_subject(concern):
+    return _("concern: %(type)s") % {"type": concern.get_type_display()}
+
+
+# --- stakeholder timeline ---
+# What the stakeholder page shows of its engagements (through `EngagementConfig.
+# stakeholder_sections`: `stakeholders` never imports `engagement`). Each is one query, or
+# one per prefetch, whatever the number of engagements, commitments and concerns.
+
+
+def stakeholder_engagement_list(*, user, stakeholder):
+    """The engagements with a stakeholder that the user may see, newest first, each with
+    the other stakeholders met in `others` (annotated for the redaction filters). A
+    restricted engagement is there only for users cleared at its site."""
+    return (
+        Engagement.objects.visible_to(user)
+        .filter(stakeholders=stakeholder)
+        .select_related("site", "lead_function")
+        .prefetch_related(
+            Prefetch(
+                "stakeholders",
+                queryset=_met_stakeholders(user).exclude(pk=stakeholder.pk),
+                to_attr="others",
+            )
+        )
+        .order_by("-date", "-pk")
+    )
+
+
+def stakeholder_open_commitment_list(*, user, stakeholder):
+    """The open commitments (neither done nor dropped) of the engagements with a
+    stakeholder that the user may see, earliest due first, each with `overdue`: due before
+    today at its engagement's site."""
+    commitments = list(
+        commitment_list(user=user)
+        .filter(engagement__stakeholders=stakeholder)
+        .exclude(status__in=Commitment.CLOSED)
+    )
+    today = {}
+    for commitment in commitments:
+        site = commitment.engagement.site
+        if site.pk not in today:
+            today[site.pk] = site.today()
+        commitment.overdue = commitment.due_on < today[site.pk]
+    return commitments
+
+
+def stakeholder_open_concern_list(*, user, stakeholder):
+    """The concerns a stakeholder raised that are not closed, as `concern_list` lets the
+    user see them (allegations only where cleared), newest first."""
+    return (
+        concern_list(user=user)
+        .filter(stakeholder=stakeholder)
+        .exclude(status=Concern.Status.CLOSED)
+    )
+
+
+def objective_last_addressed_list(*, user, stakeholder):
+    """The Table 4E.2 objectives of the stakeholder's category, each with
+    `last_addressed`: the date of the latest engagement with this stakeholder that
+    addressed it, among those the user may see (None: never). One query: a restricted
+    engagement moves no date for the uncleared."""
+    seen = Engagement.objects.visible_to(user).filter(stakeholders=stakeholder)
+    return EngagementObjective.objects.filter(category=stakeholder.category_id).annotate(
+        last_addressed=Max("engagements__date", filter=Q(engagements__in=seen.values("pk")))
+    )
+
+
+# --- the engagement form ---
+# What the "log an engagement" page and its edit page offer. The services check the same
+# rules when the form comes back.
+
+
+def loggable_site_get(*, user, pk):
+    """One of the user's sites where they may log engagements: another site (or a missing
+    one) answers 404, one of their sites where their role may not log answers 403."""
+    site = get_object_or_404(site_list(user=user), pk=pk)
+    if not loggable_site_list(user=user).filter(pk=site.pk).exists():
+        raise PermissionDenied
+    return site
+
+
+def pickable_stakeholder_list(*, user, site):
+    """The stakeholders the user may name as met at a site: of the site's registry, and
+    only those whose identity they may see (the uncleared never pick an at-risk one). One
+    query, whatever the size of the registry; with what the picker shows of each."""
+    return (
+        Stakeholder.objects.visible_to(user)
+        .with_identity_visibility(user)
+        .filter(identity_visible=True, sites=site)
+        .only("pk", "name", "at_risk", "category_id")
+        .order_by("name", "pk")
+    )
+
+
+def engagement_stakeholder_choices(*, user, site, engagement=None):
+    """The stakeholders the engagement form offers: those the user may pick at the site
+    and, when editing, those already met whose identity they may see (kept even when no
+    longer in the site's registry). Hidden ones are never offered: the service keeps them."""
+    pickable = pickable_stakeholder_list(user=user, site=site)
+    if engagement is None:
+        return pickable
+    return (
+        Stakeholder.objects.with_identity_visibility(user)
+        .filter(
+            Q(pk__in=pickable.values("pk"))
+            | Q(pk__in=engagement.stakeholders.values("pk"), identity_visible=True)
+        )
+        .only("pk", "name", "at_risk", "category_id")
+        .order_by("name", "pk")
+    )
+
+
+def hidden_stakeholder_list(*, user, engagement):
+    """The stakeholders met in an engagement whose identity the user may not see: shown
+    as placeholders, kept as they are by an edit."""
+    return [
+        stakeholder
+        for stakeholder in engagement.stakeholders.all()
+        if not redaction.identity_visible(stakeholder)
+    ]
+
+
+def commitment_get(*, user, pk):
+    """One commitment of an engagement the user may see, or 404."""
+    return get_object_or_404(commitment_list(user=user), pk=pk)
+
+
+def can_update_commitment(*, user, commitment):
+    """Whether the user may update a commitment's progress: their role changes
+    commitments, and they own it or may change its engagement."""
+    if not user.has_perm("engagement.change_commitment"):
+        return False
+    return commitment.owner_id == user.pk or can_change_engagement(
+        user=user, engagement=commitment.engagement
+    )
+
+
+# --- attachments ----------------------------------------------------------------------
+
+
+def attachment_list(*, user, engagement=None):
+    """The attachments of the engagements the user may see (a restricted one's only where
+    cleared at its site), oldest first, with who uploaded them."""
+    attachments = Attachment.objects.filter(
+        engagement__in=Engagement.objects.visible_to(user)
+    ).select_related("uploaded_by")
+    if engagement is not None:
+        attachments = attachments.filter(engagement=engagement)
+    return attachments.order_by("created_at", "pk")
+
+
+def attachment_get(*, user, pk):
+    """One attachment whose engagement the user may see, or 404 (another site's, a
+    restricted engagement's for the uncleared and a missing one alike)."""
+    return get_object_or_404(attachment_list(user=user).select_related("engagement"), pk=pk)
+
+
+def can_add_attachment(*, user, engagement):
+    """Whether the user may attach files to an engagement: their role allows it and they
+    may change the engagement."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.has_perm("engagement.add_attachment")
+        and can_change_engagement(user=user, engagement=engagement)
+    )
+
+
+# --- review lists ---
+# The engagement list, "my function" and the commitments and concerns registers
+# (`engagement.views.lists`, filtered by `engagement.filters`). Each is one query, or one
+# per prefetch, whatever the number of rows; filters only narrow what these return.
+
+
+def _open_commitments():
+    return Commitment.objects.filter(engagement=OuterRef("pk")).exclude(
+        status__in=Commitment.CLOSED
+    )
+
+
+def _met_stakeholders(user):
+    """The stakeholders met, as a list row names them: annotated for the redaction
+    filters, the shown ones by name, then the hidden ones by number, so that a
+    placeholder's place among the names gives nothing away (as in the registry)."""
+    return (
+        Stakeholder.objects.with_identity_visibility(user)
+        .annotate(
+            sort_name=Case(When(identity_visible=True, then=Lower("name")), default=Value(""))
+        )
+        .order_by("-identity_visible", "sort_name", "pk")
+    )
+
+
+def engagement_review_list(*, user):
+    """The engagements the user may see, newest first, each with `has_open_commitments`
+    (one neither done nor dropped) and its stakeholders for the redaction filters."""
+    return (
+        engagement_list(user=user)
+        .prefetch_related(None)
+        .prefetch_related(Prefetch("stakeholders", queryset=_met_stakeholders(user)))
+        .annotate(has_open_commitments=Exists(_open_commitments()))
+    )
+
+
+def function_membership_list(*, user):
+    """The user's site memberships that name a function: "my function" at each site."""
+    if not getattr(user, "is_authenticated", False):
+        return SiteMembership.objects.none()
+    return (
+        SiteMembership.objects.filter(user=user, function__isnull=False)
+        .select_related("site", "function")
+        .order_by("site__name")
+    )
+
+
+def function_engagement_list(*, user):
+    """The engagements of `engagement_review_list` led by the user's own function at their
+    site: a user with different functions at different sites gets each site's; one with no
+    function, none."""
+    if not getattr(user, "is_authenticated", False):
+        return Engagement.objects.none()
+    mine = SiteMembership.objects.filter(
+        user=user, site=OuterRef("site"), function=OuterRef("lead_function")
+    )
+    return engagement_review_list(user=user).filter(Exists(mine))
+
+
+def register_owner_list(*, user):
+    """The people the commitments register may offer as owners: members of the user's
+    sites."""
+    if not getattr(user, "is_authenticated", False):
+        return get_user_model().objects.none()
+    at_my_sites = SiteMembership.objects.filter(user=OuterRef("pk"), site__in=site_list(user=user))
+    return (
+        get_user_model()
+        .objects.filter(Exists(at_my_sites))
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def _overdue(*, user, due_field, site_field):
+    """A condition: due before today at the row's site, reckoned once per time zone of the
+    user's sites (each site's `today()`). None when the user has no site."""
+    zones = site_list(user=user).order_by().values_list("time_zone", flat=True).distinct()
+    condition = None
+    for zone in zones:
+        today = Site(time_zone=zone).today()
+        due = Q(**{f"{site_field}__time_zone": zone, f"{due_field}__lt": today})
+        condition = due if condition is None else condition | due
+    return condition
+
+
+def commitment_register(*, user):
+    """The commitments the user may see (those of the engagements they may see), each
+    with `is_overdue` (not closed and due before today at its site) and its engagement's
+    stakeholders for the redaction filters: overdue first, then open ones, then closed
+    ones, each by due date."""
+    if not getattr(user, "is_authenticated", False):
+        return Commitment.objects.none()
+    overdue = _overdue(user=user, due_field="due_on", site_field="engagement__site")
+    not_closed = ~Q(status__in=Commitment.CLOSED)
+    if overdue is None:
+        is_overdue = Value(False, output_field=BooleanField())
+    else:
+        is_overdue = Case(
+            When(not_closed & overdue, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    return (
+        commitment_list(user=user)
+        .select_related("engagement__site", "engagement__lead_function", "owner", "lead_function")
+        .prefetch_related(Prefetch("engagement__stakeholders", queryset=_met_stakeholders(user)))
+        .annotate(is_overdue=is_overdue)
+        .annotate(
+            register_rank=Case(
+                When(is_overdue=True, then=Value(0)),
+                When(not_closed, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("register_rank", "due_on", "pk")
+    )
+
+
+def concern_register(*, user):
+    """The concerns the user may see (`concern_list`: allegations only where cleared at
+    the site): allegations first, then those not closed, newest engagement first; each
+    with its engagement and the stakeholder who raised it (for the redaction filters)."""
+    return (
+        concern_list(user=user)
+        .select_related("engagement__site", "engagement__lead_function")
+        .annotate(
+            allegation_first=Case(
+                When(type__in=Concern.ALLEGATIONS, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
+            closed_last=Case(
+                When(status=Concern.Status.CLOSED, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+        )
+        .order_by("allegation_first", "closed_last", "-engagement__date", "-pk")
+    )
+
+
+def participant_choice_list(*, site, engagement=None):
+    """The company participants the engagement form offers: the site's members and, when
+    editing, those already named (kept even after they left the site)."""
+    members = site_member_list(site=site)
+    if engagement is None:
+        return members
+    return (
+        get_user_model()
+        .objects.filter(
+            Q(pk__in=members.values("pk")) | Q(pk__in=engagement.participants.values("pk"))
+        )
+        .order_by("username")
+    )
+
+
+def owner_choice_list(*, site, engagement=None):
+    """Who may own a commitment of an engagement at the site: its members, only the
+    cleared ones on a restricted engagement (the services refuse anyone else)."""
+    restricted = engagement is not None and engagement.restricted
+    return site_member_list(site=site, cleared=True if restricted else None)
+
+
+def function_at(*, user, site):
+    """The user's function at the site (None without one): an engagement's lead function
+    by default."""
+    membership = (
+        SiteMembership.objects.filter(user=user, site=site).select_related("function").first()
+    )
+    return membership.function if membership else None

@@ -5,15 +5,18 @@ and `seed_demo` all come through here, as the registry's writes go through
 Every change keeps its history (who, when, what changed).
 """
 
+import logging
 from collections.abc import Iterable, Mapping
+from contextlib import contextmanager
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from engagement import selectors
-from engagement.models import Commitment, Concern, Engagement
+from engagement import attachments, selectors
+from engagement.models import Attachment, Commitment, Concern, Engagement
 from stakeholders import redaction
 from stakeholders.history import recorded, stamp
 from stakeholders.models import EngagementObjective, Site, SiteMembership, Stakeholder
@@ -60,9 +63,33 @@ CONCERN_FIELDS = {
 # --- engagements ----------------------------------------------------------------------
 
 
-def _check_engagement(*, actor, engagement, stakeholders, objectives, participants, hidden):
+class RowError(ValidationError):
+    """A refusal of one of the commitments or concerns written with an engagement: `rows`
+    names the list ("commitments" or "concerns") and `index` the row's position in it, so
+    a page shows the error on the row that caused it. Nothing is written."""
+
+    def __init__(self, error: ValidationError, *, rows: str, index: int):
+        super().__init__(error)
+        self.rows = rows
+        self.index = index
+
+
+def _check_engagement(
+    *,
+    actor,
+    engagement,
+    stakeholders,
+    objectives,
+    participants,
+    hidden,
+    kept=(),
+    kept_participants=(),
+):
     """The rules of an engagement's content; `hidden` are the stakeholders it keeps that
-    the actor cannot see (never offered, never removed by them)."""
+    the actor cannot see (never offered, never removed by them); `kept` and
+    `kept_participants` those of `stakeholders` and `participants` it already had, kept
+    even when no longer in the site's registry or among its members (only new ones must
+    be)."""
     site = engagement.site
     errors = {}
     if engagement.date and engagement.date > site.today():
@@ -71,15 +98,15 @@ def _check_engagement(*, actor, engagement, stakeholders, objectives, participan
         }
     if not stakeholders and not hidden:
         errors["stakeholders"] = _("Choose at least one stakeholder met.")
-    pickable = (
-        Stakeholder.objects.visible_to(actor)
-        .with_identity_visibility(actor)
-        .filter(identity_visible=True, sites=site)
-    )
-    if len(pickable.filter(pk__in=[s.pk for s in stakeholders])) != len(set(stakeholders)):
+    kept_pks = {s.pk for s in kept}
+    added = {s.pk for s in stakeholders if s.pk not in kept_pks}
+    pickable = selectors.pickable_stakeholder_list(user=actor, site=site)
+    if len(pickable.filter(pk__in=added)) != len(added):
         errors["stakeholders"] = _("Choose stakeholders of this site's registry.")
+    kept_pks = {p.pk for p in kept_participants}
+    added = {p.pk for p in participants if p.pk not in kept_pks}
     members = selectors.site_member_list(site=site)
-    if len(members.filter(pk__in=[p.pk for p in participants])) != len(set(participants)):
+    if len(members.filter(pk__in=added)) != len(added):
         errors["participants"] = _("Company participants must be members of this site.")
     categories = {s.category_id for s in [*stakeholders, *hidden]}
     if any(objective.category_id not in categories for objective in objectives):
@@ -159,11 +186,24 @@ def engagement_create(
         engagement.stakeholders.set(stakeholders)
         engagement.objectives.set(objectives)
         engagement.participants.set(participants)
-    for commitment_data in commitments:
-        _commitment_save(actor, Commitment(engagement=engagement), commitment_data)
-    for concern_data in concerns:
-        _concern_save(actor, Concern(engagement=engagement, created_by=actor), concern_data)
+    for index, commitment_data in enumerate(commitments):
+        with _row(rows="commitments", index=index):
+            _commitment_save(actor, Commitment(engagement=engagement), commitment_data)
+    for index, concern_data in enumerate(concerns):
+        with _row(rows="concerns", index=index):
+            _concern_save(actor, Concern(engagement=engagement, created_by=actor), concern_data)
     return engagement
+
+
+@contextmanager
+def _row(*, rows, index):
+    """A row's `ValidationError` raised as a `RowError` naming the row."""
+    try:
+        yield
+    except RowError:
+        raise
+    except ValidationError as error:
+        raise RowError(error, rows=rows, index=index) from error
 
 
 def editable_engagement(*, actor, pk) -> Engagement:
@@ -191,9 +231,19 @@ def engagement_update(
     stakeholders: Iterable[Stakeholder] | None = None,
     objectives: Iterable[EngagementObjective] | None = None,
     participants: Iterable | None = None,
+    commitments: Iterable[tuple[Commitment | None, Mapping[str, Any]]] = (),
+    concerns: Iterable[tuple[Concern | None, Mapping[str, Any]]] = (),
 ) -> Engagement:
-    """Change an engagement. Stakeholders the actor cannot see (an at-risk one, for the
-    uncleared) are kept, as the registry keeps the sites an editor is not a member of."""
+    """Change an engagement, and with it, in the same transaction, its commitments and
+    concerns: each row a pair `(existing row or None for a new one, data)`, written
+    through `commitment_update` / `commitment_create` and `concern_update` /
+    `concern_create` and their rules; a refusal of a row is a `RowError` naming it.
+
+    Stakeholders the actor cannot see (an at-risk one, for the uncleared) are kept, as
+    the registry keeps the sites an editor is not a member of; stakeholders and
+    participants it already had stay allowed even if they have left the site's registry
+    or membership since. Rows not given (an allegation the actor may not see) are left
+    alone."""
     require_actor(actor, "engagement.change_engagement")
     stored = editable_engagement(actor=actor, pk=engagement.pk)
     before = stored.confidentiality
@@ -202,17 +252,6 @@ def engagement_update(
     _check_confidentiality(
         actor=actor, site=stored.site, before=before, after=stored.confidentiality
     )
-    if stored.restricted and before != stored.confidentiality:
-        cleared = selectors.site_member_list(site=stored.site, cleared=True)
-        if stored.commitments.exclude(owner__in=cleared).exists():
-            raise ValidationError(
-                {
-                    "confidentiality": _(
-                        "Some of its commitments are owned by members not cleared at the site, "
-                        "who could no longer see them: give them to cleared members first."
-                    )
-                }
-            )
     stored.full_clean()
     current = list(stored.stakeholders.all())
     hidden = [
@@ -228,9 +267,8 @@ def engagement_update(
         else [s for s in current if s.pk not in {h.pk for h in hidden}]
     )
     objectives = list(objectives) if objectives is not None else list(stored.objectives.all())
-    participants = (
-        list(participants) if participants is not None else list(stored.participants.all())
-    )
+    current_participants = list(stored.participants.all())
+    participants = list(participants) if participants is not None else current_participants
     _check_engagement(
         actor=actor,
         engagement=stored,
@@ -238,12 +276,43 @@ def engagement_update(
         objectives=objectives,
         participants=participants,
         hidden=hidden,
+        kept=[s for s in stakeholders if s in current],
+        kept_participants=[p for p in participants if p in current_participants],
     )
     with recorded(stored, actor=actor):
         stored.save()
         stored.stakeholders.set([*stakeholders, *hidden])
         stored.objectives.set(objectives)
         stored.participants.set(participants)
+    for index, (row, row_data) in enumerate(commitments):
+        with _row(rows="commitments", index=index):
+            if row is None:
+                commitment_create(actor=actor, engagement=stored, data=row_data)
+            elif row.engagement_id != stored.pk:
+                raise PermissionDenied(_("You cannot change this commitment."))
+            else:
+                commitment_update(actor=actor, commitment=row, data=row_data)
+    for index, (row, row_data) in enumerate(concerns):
+        with _row(rows="concerns", index=index):
+            if row is None:
+                concern_create(actor=actor, engagement=stored, data=row_data)
+            elif row.engagement_id != stored.pk:
+                raise PermissionDenied(_("You cannot change this concern."))
+            else:
+                concern_update(actor=actor, concern=row, data=row_data)
+    if stored.restricted and before != stored.confidentiality:
+        # Checked once the rows given are written: a commitment handed to a cleared
+        # member in the same change counts.
+        cleared = selectors.site_member_list(site=stored.site, cleared=True)
+        if stored.commitments.exclude(owner__in=cleared).exists():
+            raise ValidationError(
+                {
+                    "confidentiality": _(
+                        "Some of its commitments are owned by members not cleared at the site, "
+                        "who could no longer see them: give them to cleared members first."
+                    )
+                }
+            )
     return stored
 
 
@@ -267,6 +336,7 @@ def engagement_delete(*, actor, engagement: Engagement) -> None:
         stamp(commitment, actor=actor).delete()
     for concern in stored.concerns.all():
         stamp(concern, actor=actor).delete()
+    _attachments_delete(actor, stored.attachments.all())
     stamp(stored, actor=actor).delete()
 
 
@@ -386,3 +456,77 @@ def concern_update(*, actor, concern: Concern, data: Mapping[str, Any]) -> Conce
     ):
         raise PermissionDenied(_("You cannot change this concern."))
     return _concern_save(actor, stored, data)
+
+
+# --- attachments ----------------------------------------------------------------------
+
+logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def attachment_create(
+    *, actor, engagement: Engagement, upload, kind: str, description: str = ""
+) -> Attachment:
+    """Attach a file to an engagement the actor may change. Its type is told from its
+    content (`engagement.attachments`), an image is saved again without its metadata, and
+    it is stored under a random name in the attachments storage, offered for download
+    under its uploaded name made safe. A type not accepted, a file over
+    `settings.ATTACHMENT_MAX_BYTES` or a bad kind is refused, and nothing is written: no
+    row, no file."""
+    require_actor(actor, "engagement.add_attachment")
+    stored = editable_engagement(actor=actor, pk=engagement.pk)
+    checked = attachments.check(upload, max_bytes=settings.ATTACHMENT_MAX_BYTES)
+    attachment = Attachment(
+        engagement=stored,
+        kind=kind,
+        description=(description or "").strip(),
+        name=attachments.safe_name(getattr(upload, "name", ""), checked.file_type),
+        content_type=checked.file_type.content_type,
+        size=checked.size,
+        uploaded_by=actor,
+    )
+    attachment.full_clean(exclude=["file"])
+    attachment.file.save("upload", checked.content, save=False)
+    try:
+        stamp(attachment, actor=actor).save()
+    except BaseException:
+        attachment.file.delete(save=False)
+        raise
+    return attachment
+
+
+@transaction.atomic
+def attachment_delete(*, actor, attachment: Attachment) -> None:
+    """Delete an attachment and its file, leaving a history entry by the actor. As with
+    `engagement_delete`, only administrators cleared at the engagement's site may."""
+    require_actor(actor, "engagement.delete_attachment")
+    stored = (
+        selectors.attachment_list(user=actor)
+        .select_for_update(of=("self",))
+        .select_related("engagement__site")
+        .filter(pk=attachment.pk)
+        .first()
+    )
+    if stored is None or not selectors.cleared_at(user=actor, site=stored.engagement.site):
+        raise PermissionDenied(_("You cannot delete this attachment."))
+    _attachments_delete(actor, [stored])
+
+
+def _attachments_delete(actor, rows):
+    """Delete attachment rows, each leaving a history entry by the actor. Their files go
+    once the transaction commits, and stay if it is rolled back."""
+    storage = Attachment._meta.get_field("file").storage
+    names = []
+    for attachment in rows:
+        names.append(attachment.file.name)
+        stamp(attachment, actor=actor).delete()
+
+    def remove_files():
+        for name in names:
+            try:
+                storage.delete(name)
+            except OSError:
+                logger.exception("Attachment file %s could not be removed.", name)
+
+    if names:
+        transaction.on_commit(remove_files)

@@ -15,7 +15,6 @@ from stakeholders.models import (
     SiteMembership,
     Stakeholder,
     StakeholderCategory,
-    VulnerableGroup,
 )
 from stakeholders.selectors import site_list
 
@@ -45,76 +44,6 @@ def add_service_errors(form, error: ValidationError):
             form.add_error(field if field in form.fields else None, messages)
     else:
         form.add_error(None, error)
-
-
-class RegistryFilterForm(forms.Form):
-    """The registry list's search and filters (GET). Sites offered are the user's own."""
-
-    YES_NO = [("", _("Any")), ("yes", _("Yes")), ("no", _("No"))]
-
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    category = forms.ModelChoiceField(
-        label=_("Category"),
-        queryset=StakeholderCategory.objects.all(),
-        required=False,
-        empty_label=_("All categories"),
-    )
-    site = forms.ModelChoiceField(
-        label=_("Site"), queryset=None, required=False, empty_label=_("All my sites")
-    )
-    function = forms.ModelChoiceField(
-        label=_("Lead function"),
-        queryset=Function.objects.all(),
-        required=False,
-        empty_label=_("All functions"),
-    )
-    kind = forms.ChoiceField(
-        label=_("Kind"),
-        choices=[("", _("All kinds")), *Stakeholder.Kind.choices],
-        required=False,
-    )
-    vulnerable_group = forms.ModelChoiceField(
-        label=_("Vulnerable group"),
-        queryset=VulnerableGroup.objects.all(),
-        required=False,
-        empty_label=_("Any"),
-    )
-    at_risk = forms.ChoiceField(label=_("At risk"), choices=YES_NO, required=False)
-    active = forms.ChoiceField(label=_("Active"), choices=YES_NO, required=False)
-    # Set by the stakeholder map's links to one cell of the grid; not shown as fields.
-    influence = forms.TypedChoiceField(
-        label=_("Influence"), choices=RATINGS, coerce=int, required=False, empty_value=None
-    )
-    interest = forms.TypedChoiceField(
-        label=_("Interest"), choices=RATINGS, coerce=int, required=False, empty_value=None
-    )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["site"].queryset = site_list(user=user)
-
-    def clean_q(self):
-        return self.cleaned_data["q"].strip()
-
-    def filters(self):
-        """Keyword arguments for `selectors.stakeholder_list` from the valid fields; a field
-        with an error is left out (the page says which)."""
-        if not self.is_bound or (not self.is_valid() and not self.cleaned_data):
-            return {}
-        data = self.cleaned_data
-        as_bool = {"yes": True, "no": False}
-        return {
-            "search": data.get("q", ""),
-            "category": data.get("category"),
-            "site": data.get("site"),
-            "lead_function": data.get("function"),
-            "kind": data.get("kind", ""),
-            "at_risk": as_bool.get(data.get("at_risk")),
-            "active": as_bool.get(data.get("active")),
-            "vulnerable_group": data.get("vulnerable_group"),
-            "influence": data.get("influence"),
-            "interest": data.get("interest"),
-        }
 
 
 class VulnerableGroupsRuleMixin:

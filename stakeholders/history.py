@@ -116,11 +116,14 @@ def entries(
     excluded=(),
     hide_reasons=False,
     sealed=None,
+    per_object=False,
 ):
     """Readable entries for historical `records` of one object, newest first.
 
     `records` is ordered newest first; each is compared with the next one in the list, so
-    pass one more record than is shown (the extra one is only compared against). Fields in
+    pass one more record than is shown (the extra one is only compared against). With
+    `per_object`, the records may be of several objects of one model, each compared with the
+    next one of the same object (all the names read in one query a model). Fields in
     `redacted` show "Protected" instead of their values. `subject(record)` names what the
     entry is about (a contact, say). `named` maps a related model to the queryset of rows
     whose names this viewer may read; other related rows show as "not shown", so a history
@@ -148,9 +151,19 @@ def entries(
             changes=list(changes),
         )
 
+    older = {}
+    if per_object:
+        last_seen = {}
+        for index in reversed(range(len(records))):
+            key = getattr(records[index], records[index].instance_type._meta.pk.attname)
+            older[index] = last_seen.get(key)
+            last_seen[key] = index
+    else:
+        older = {index: index + 1 for index in range(len(records) - 1)}
+
     result = []
     for index, record in enumerate(records):
-        previous = records[index + 1] if index + 1 < len(records) else None
+        previous = records[older[index]] if older.get(index) is not None else None
         if sealed and (sealed(record) or (previous is not None and sealed(previous))):
             result.append(entry(record, reason=RESTRICTED_THEN))
             continue

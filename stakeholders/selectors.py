@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Value, When, Window
 from django.db.models.functions import Lower, RowNumber
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from stakeholders import history, redaction
 from stakeholders.mapping import MapCell, StakeholderMap
@@ -255,7 +256,10 @@ def stakeholder_history(*, user, stakeholder, limit=30):
             excluded=("stakeholder",),
             named=named,
             hide_reasons=hidden,
-            subject=lambda record: redaction.PROTECTED if hidden else (record.name or ""),
+            subject=lambda record: (
+                _("contact %(name)s")
+                % {"name": redaction.PROTECTED if hidden else (record.name or "")}
+            ),
         )
     result.sort(key=lambda entry: entry.date, reverse=True)
     return result[:limit]

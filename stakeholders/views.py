@@ -1,16 +1,16 @@
+from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from stakeholders import redaction, selectors, services
+from stakeholders.filters import StakeholderFilterSet, filtered_page
 from stakeholders.forms import (
     AssessmentForm,
     ContactForm,
     MapFilterForm,
-    RegistryFilterForm,
     StakeholderForm,
     add_service_errors,
 )
@@ -38,29 +38,44 @@ def _get_rw_stakeholder_for_user(request, pk):
 
 @require_safe
 def stakeholder_list(request):
-    form = RegistryFilterForm(request.GET or None, user=request.user)
-    filters = form.filters()
-    stakeholders = selectors.stakeholder_list(user=request.user, **filters)
-    page = Paginator(stakeholders, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    filterset = StakeholderFilterSet(
+        request.GET, queryset=selectors.stakeholder_list(user=request.user), user=request.user
+    )
     return render(
         request,
         "stakeholders/stakeholder_list.html",
         {
             "page": "registry",
-            "form": form,
-            "page_obj": page,
-            "filtered": any(value not in ("", None) for value in filters.values()),
-            "query": query.urlencode(),
+            **filtered_page(request, filterset, per_page=PAGE_SIZE),
             "may_add": request.user.has_perm("stakeholders.add_stakeholder"),
         },
     )
 
 
+def _stakeholder_sections(request, stakeholder):
+    """What other apps add to the stakeholder page, in app order: each app config with a
+    `stakeholder_sections(*, request, stakeholder)` method returns a list of sections,
+    each `{"template": ..., "context": {...}}`, optionally with `"replaces": [...]`, the
+    page's own blocks it stands in for ("objectives"). The apps are found through the app
+    registry, never imported: they build on `stakeholders`, not the reverse. A section's
+    template renders columns of the page's grid row; what this user may see in it is
+    decided by that app's selectors."""
+    return [
+        section
+        for config in apps.get_app_configs()
+        if hasattr(config, "stakeholder_sections")
+        for section in config.stakeholder_sections(request=request, stakeholder=stakeholder)
+    ]
+
+
 @require_safe
 def stakeholder_detail(request, pk):
     stakeholder, rw = _get_stakeholder_for_user(request, pk)
+    sections = _stakeholder_sections(request, stakeholder)
+    replaced = {block for section in sections for block in section.get("replaces", ())}
+    objectives = None
+    if "objectives" not in replaced:
+        objectives = EngagementObjective.objects.filter(category=stakeholder.category_id)
     return render(
         request,
         "stakeholders/stakeholder_detail.html",
@@ -72,7 +87,8 @@ def stakeholder_detail(request, pk):
             "may_add_contact": rw and request.user.has_perm("stakeholders.add_contact"),
             "assessments": selectors.assessment_list(user=request.user, stakeholder=stakeholder),
             "history": selectors.stakeholder_history(user=request.user, stakeholder=stakeholder),
-            "objectives": EngagementObjective.objects.filter(category=stakeholder.category_id),
+            "objectives": objectives,
+            "sections": sections,
         },
     )
 

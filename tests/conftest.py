@@ -18,6 +18,22 @@ def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def attachments_in_tmp(settings, tmp_path):
+    """Attachments a test stores (the demo's included) go to its own folder, never into
+    the checkout's `var/attachments`."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "attachments": {
+            **settings.STORAGES["attachments"],
+            "OPTIONS": {
+                **settings.STORAGES["attachments"].get("OPTIONS", {}),
+                "location": tmp_path / "attachments",
+            },
+        },
+    }
+
+
 @pytest.fixture
 def site(db):
     return SiteFactory(name="Kisima Ridge Gold Mine", country="Tanzania")

@@ -219,6 +219,28 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+
+# Engagement attachments (minutes, attendance sheets, photos): kept in a folder no URL
+# serves, under random names, and served only by a view that checks who may see them.
+# Back this folder up with the database.
+ATTACHMENTS_ROOT = Path(
+    os.environ.get("ATTACHMENTS_ROOT") or BASE_DIR / "var" / "attachments"
+).resolve()
+for _served in (STATIC_ROOT, *STATICFILES_DIRS):
+    if ATTACHMENTS_ROOT.is_relative_to(Path(_served).resolve()):
+        raise ImproperlyConfigured(
+            f"ATTACHMENTS_ROOT={str(ATTACHMENTS_ROOT)!r} is inside {str(_served)!r}, which is "
+            "served to anyone: choose a folder outside every publicly served one."
+        )
+ATTACHMENT_MAX_MB = env_int("ATTACHMENT_MAX_MB", 10)
+if ATTACHMENT_MAX_MB < 1:
+    raise ImproperlyConfigured(f"ATTACHMENT_MAX_MB={ATTACHMENT_MAX_MB} must be at least 1.")
+ATTACHMENT_MAX_BYTES = ATTACHMENT_MAX_MB * 1024 * 1024
+# One file per upload form; the form's other fields stay within Django's 2.5 MB default.
+# Files above FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) are streamed to a temporary file, not
+# held in memory; the reverse proxy should refuse bodies much above ATTACHMENT_MAX_MB.
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -227,6 +249,16 @@ STORAGES = {
             if DEBUG
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
+    },
+    "attachments": {
+        # FileSystemStorage without URLs: only the access-checked download serves them.
+        "BACKEND": "engagement.attachments.PrivateFileSystemStorage",
+        "OPTIONS": {
+            "location": ATTACHMENTS_ROOT,
+            "base_url": None,
+            "file_permissions_mode": 0o640,
+            "directory_permissions_mode": 0o750,
+        },
     },
 }
 

@@ -8,4 +8,4 @@ through `stakeholders.redaction`. Reads go through `engagement.selectors`, write
 `engagement.services`.
 """
 
-from engagement.admin import engagements, registers  # noqa: F401 - they register
+from engagement.admin import attachments, engagements, registers  # noqa: F401 - they register

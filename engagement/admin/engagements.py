@@ -1,4 +1,4 @@
-"""Engagements, with their commitments and concerns inline."""
+"""Engagements, with their commitments and concerns inline, and their attachments listed."""
 
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from engagement import selectors, services
+from engagement.admin.attachments import AttachmentInline
 from engagement.admin.forms import (
     CommitmentAdminForm,
     ConcernAdminForm,
@@ -16,7 +17,7 @@ from engagement.admin.forms import (
     pickable_stakeholders,
 )
 from engagement.admin.shared import EngagementHistoryMixin, row_data
-from engagement.models import Commitment, Concern, Engagement
+from engagement.models import Attachment, Commitment, Concern, Engagement
 from stakeholders import redaction
 from stakeholders.admin.base import (
     CountsOnlyDeleteMixin,
@@ -118,7 +119,7 @@ class EngagementAdmin(
     admin.ModelAdmin,
 ):
     form = EngagementAdminForm
-    inlines = [CommitmentInline, ConcernInline]
+    inlines = [CommitmentInline, ConcernInline, AttachmentInline]
     # Lookups through these would filter by rows the user may not see (another site's
     # stakeholder, an allegation) and the count would tell they exist.
     private_relations = (
@@ -127,6 +128,7 @@ class EngagementAdmin(
         "participants",
         "commitments",
         "concerns",
+        "attachments",
         "created_by",
         "updated_by",
     )
@@ -147,6 +149,13 @@ class EngagementAdmin(
 
     def get_queryset(self, request):
         return selectors.engagement_list(user=request.user)
+
+    def get_inlines(self, request, obj):
+        """Attachments are listed on a stored engagement's page (uploaded on the
+        engagement's own page), not on the page that logs a new one."""
+        if obj is None:
+            return [inline for inline in self.inlines if inline is not AttachmentInline]
+        return self.inlines
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = [
@@ -242,12 +251,14 @@ class EngagementAdmin(
         )
 
     def get_deleted_objects(self, objs, request):
-        """Commitments and concerns go with their engagement (deleted by `delete_model`,
-        which keeps their history), though neither register deletes one on its own. A
+        """Commitments, concerns and attachments go with their engagement (deleted by
+        `delete_model`, which keeps their history and removes the files), though neither
+        register deletes a commitment or concern on its own. A
         bulk delete that includes an engagement where the user is not cleared is refused."""
         deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
         perms_needed.discard(Commitment._meta.verbose_name)
         perms_needed.discard(Concern._meta.verbose_name)
+        perms_needed.discard(Attachment._meta.verbose_name)
         if not request.user.is_superuser:
             cleared = set(cleared_site_list(user=request.user).values_list("pk", flat=True))
             if any(engagement.site_id not in cleared for engagement in objs):

@@ -198,3 +198,22 @@ class TestAtRiskRedaction:
         user = member_of(other_site, cleared=True)
         client.force_login(user)
         assert "Baraka Mwaipopo" in client.get(URL).content.decode()
+
+
+def test_the_site_filter_offers_only_the_users_sites(client, member, site, other_site):
+    client.force_login(member)
+    response = client.get(URL)
+    assert list(response.context["form"].fields["site"].queryset) == [site]
+    assert "Far Valley Copper" not in response.content.decode()
+
+
+def test_a_bad_map_cell_is_left_out_and_not_carried_on(client, member, site):
+    StakeholderFactory(name="Police post", influence=5, interest=1, sites=[site])
+    StakeholderFactory(name="Village council", influence=2, interest=1, sites=[site])
+    client.force_login(member)
+    response = client.get(URL, {"influence": "9", "interest": "1"})
+    assert names_on(response) == ["Police post", "Village council"]
+    content = response.content.decode()
+    assert "<strong>Influence</strong>" in content
+    assert 'name="influence"' not in content
+    assert '<input type="hidden" name="interest" value="1">' in content

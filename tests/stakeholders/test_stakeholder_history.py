@@ -127,7 +127,7 @@ class TestEntries:
 
         contact_entries = [entry for entry in entries if entry.subject]
         assert [entry.action_code for entry in contact_entries] == ["-", "~", "+"]
-        assert all(entry.subject == "Halima Mwakyusa" for entry in contact_entries)
+        assert all(entry.subject == "contact Halima Mwakyusa" for entry in contact_entries)
         assert all(entry.who == member.get_full_name() for entry in contact_entries)
         assert changes(contact_entries[1]) == {"Phone": ("1", "2")}
         text = history_html(content)
@@ -210,7 +210,7 @@ class TestAtRisk:
             "Notes": ("Protected", "Protected"),
         }
         assert changes(entries[0]) == {"At risk": ("no", "yes")}
-        assert {str(entry.subject) for entry in entries[1:3]} == {"Protected"}
+        assert {str(entry.subject) for entry in entries[1:3]} == {"contact Protected"}
         assert "Changed · contact Protected" in history_html(content)
 
     def test_a_cleared_member_reads_every_value(self, client, cleared_member, informant):

@@ -1,0 +1,220 @@
+"""The filters of the review pages: the engagement list (and "my function"), the
+commitments register and the concerns register.
+
+Each is built with the user and given a queryset that is already the user's own rows
+(`engagement.selectors`): a filter only narrows it, and every option offered (sites,
+stakeholders, owners, a restricted confidentiality, the allegation types) is one the user
+may see. A bad value is named on the page and left out (`stakeholders.filters`).
+"""
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from engagement import selectors
+from engagement.models import Commitment, Concern, Engagement
+from stakeholders.filters import (
+    CheckFilter,
+    ScopedFilterSet,
+    StakeholderChoiceFilter,
+    YesNoFilter,
+    stakeholder_choices,
+)
+from stakeholders.models import (
+    EngagementObjective,
+    Function,
+    Site,
+    Stakeholder,
+    StakeholderCategory,
+)
+from stakeholders.selectors import cleared_site_list, site_list
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+# Short labels for the confidentiality filter (the model's say who may see each).
+CONFIDENTIALITY = [
+    (Engagement.Confidentiality.INTERNAL, _("Internal")),
+    (Engagement.Confidentiality.RESTRICTED, _("Restricted")),
+]
+
+
+class PersonChoiceField(django_filters.fields.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.get_username()
+
+
+class PersonChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = PersonChoiceField
+
+
+def _site_filter(field_name="site"):
+    return django_filters.ModelChoiceFilter(
+        label=_("Site"),
+        field_name=field_name,
+        queryset=Site.objects.none(),
+        empty_label=_("All my sites"),
+    )
+
+
+def _function_filter(field_name="lead_function"):
+    return django_filters.ModelChoiceFilter(
+        label=_("Lead function"),
+        field_name=field_name,
+        queryset=Function.objects.all(),
+        empty_label=_("All functions"),
+    )
+
+
+def _cleared_somewhere(user):
+    return cleared_site_list(user=user).exists()
+
+
+class EngagementFilterSet(ScopedFilterSet):
+    """The engagement list: give it `selectors.engagement_review_list(user=...)`."""
+
+    q = django_filters.CharFilter(label=_("Search"), method="search", max_length=100)
+    site = _site_filter()
+    date_from = django_filters.DateFilter(
+        label=_("From"), field_name="date", lookup_expr="gte", widget=DATE_INPUT
+    )
+    date_to = django_filters.DateFilter(
+        label=_("To"), field_name="date", lookup_expr="lte", widget=DATE_INPUT
+    )
+    category = django_filters.ModelChoiceFilter(
+        label=_("Category met"),
+        queryset=StakeholderCategory.objects.all(),
+        empty_label=_("All categories"),
+        method="with_category",
+    )
+    stakeholder = StakeholderChoiceFilter(
+        label=_("Stakeholder"),
+        queryset=Stakeholder.objects.none(),
+        empty_label=_("Any stakeholder"),
+        method="with_stakeholder",
+    )
+    function = _function_filter()
+    objective = django_filters.ModelChoiceFilter(
+        label=_("Objective"),
+        queryset=EngagementObjective.objects.all(),
+        empty_label=_("Any objective"),
+        method="with_objective",
+    )
+    format = django_filters.ChoiceFilter(
+        label=_("Format"), choices=Engagement.Format.choices, empty_label=_("All formats")
+    )
+    confidentiality = django_filters.ChoiceFilter(
+        label=_("Confidentiality"), choices=CONFIDENTIALITY, empty_label=_("Any")
+    )
+    has_open_commitments = YesNoFilter(label=_("Open commitments"))
+
+    def scope(self, user):
+        self.filters["site"].queryset = site_list(user=user)
+        self.filters["stakeholder"].queryset = stakeholder_choices(user=user)
+        if not _cleared_somewhere(user):
+            # It could only ever show what they see anyway; "restricted" is not offered.
+            self.filters["confidentiality"].extra["choices"] = CONFIDENTIALITY[:1]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(
+            Q(purpose__icontains=value)
+            | Q(summary__icontains=value)
+            | Q(outcomes__icontains=value)
+        )
+
+    def with_category(self, queryset, name, category):
+        met = Engagement.stakeholders.through.objects.filter(
+            engagement=OuterRef("pk"), stakeholder__category=category
+        )
+        return queryset.filter(Exists(met))
+
+    def with_stakeholder(self, queryset, name, stakeholder):
+        met = Engagement.stakeholders.through.objects.filter(
+            engagement=OuterRef("pk"), stakeholder=stakeholder
+        )
+        return queryset.filter(Exists(met))
+
+    def with_objective(self, queryset, name, objective):
+        addressed = Engagement.objectives.through.objects.filter(
+            engagement=OuterRef("pk"), engagementobjective=objective
+        )
+        return queryset.filter(Exists(addressed))
+
+
+class FunctionEngagementFilterSet(EngagementFilterSet):
+    """The "my function" view: the lead function is the user's own at each site, not a filter."""
+
+    def scope(self, user):
+        super().scope(user)
+        del self.filters["function"]
+
+
+class CommitmentFilterSet(ScopedFilterSet):
+    """The commitments register: give it `selectors.commitment_register(user=...)`. With
+    no status asked for, it shows the unresolved ones (open or in progress)."""
+
+    UNRESOLVED = "unresolved"
+    STATUSES = [
+        (UNRESOLVED, _("Open or in progress")),
+        *Commitment.Status.choices,
+    ]
+
+    defaults = {"status": UNRESOLVED}
+
+    site = _site_filter("engagement__site")
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=STATUSES, empty_label=_("Any status"), method="with_status"
+    )
+    owner = PersonChoiceFilter(
+        label=_("Owner"), queryset=get_user_model().objects.none(), empty_label=_("Anyone")
+    )
+    function = _function_filter()
+    due_from = django_filters.DateFilter(
+        label=_("Due from"), field_name="due_on", lookup_expr="gte", widget=DATE_INPUT
+    )
+    due_to = django_filters.DateFilter(
+        label=_("Due by"), field_name="due_on", lookup_expr="lte", widget=DATE_INPUT
+    )
+    overdue = CheckFilter(label=_("Overdue only"), field_name="is_overdue")
+
+    def scope(self, user):
+        self.filters["site"].queryset = site_list(user=user)
+        self.filters["owner"].queryset = selectors.register_owner_list(user=user)
+
+    def with_status(self, queryset, name, value):
+        if value == self.UNRESOLVED:
+            return queryset.exclude(status__in=Commitment.CLOSED)
+        return queryset.filter(status=value)
+
+
+class ConcernFilterSet(ScopedFilterSet):
+    """The concerns register: give it `selectors.concern_register(user=...)`. The
+    allegation types are offered only to users cleared at one of their sites (only they
+    see allegations)."""
+
+    site = _site_filter("engagement__site")
+    type = django_filters.ChoiceFilter(
+        label=_("Type"), choices=Concern.Type.choices, empty_label=_("All types")
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=Concern.Status.choices, empty_label=_("Any status")
+    )
+    severity = django_filters.ChoiceFilter(
+        label=_("Severity"), choices=Concern.Severity.choices, empty_label=_("Any severity")
+    )
+    date_from = django_filters.DateFilter(
+        label=_("Raised from"), field_name="engagement__date", lookup_expr="gte", widget=DATE_INPUT
+    )
+    date_to = django_filters.DateFilter(
+        label=_("Raised to"), field_name="engagement__date", lookup_expr="lte", widget=DATE_INPUT
+    )
+
+    def scope(self, user):
+        self.filters["site"].queryset = site_list(user=user)
+        if not _cleared_somewhere(user):
+            self.filters["type"].extra["choices"] = [
+                (value, label)
+                for value, label in Concern.Type.choices
+                if value not in Concern.ALLEGATIONS
+            ]

@@ -1,0 +1,574 @@
+"""Forms of the engagement pages. They validate and normalise what was typed; the rules of
+what may be written live in `engagement.services`, whose refusals the views show on these
+forms with `stakeholders.forms.add_service_errors`."""
+
+from django import forms
+from django.conf import settings
+from django.forms import BaseModelFormSet, modelformset_factory
+from django.forms.utils import ErrorDict
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+from engagement import attachments, selectors
+from engagement.models import Attachment, Commitment, Concern, Engagement
+from engagement.services import (
+    COMMITMENT_FIELDS,
+    CONCERN_FIELDS,
+    ENGAGEMENT_FIELDS,
+    RowError,
+)
+from stakeholders import redaction
+from stakeholders.forms import add_service_errors
+from stakeholders.models import EngagementObjective, Function
+
+# How many commitments or concerns one page takes at most, whatever a form says.
+MAX_ROWS = 200
+
+
+def person_name(user):
+    return user.get_full_name() or user.get_username()
+
+
+def date_input():
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def text_area(rows=3):
+    return forms.Textarea(attrs={"rows": rows})
+
+
+class CategoryOptionsMixin:
+    """Each option says the Table 4E.2 category it belongs to in `data-category`: a
+    stakeholder's category, an objective's. The page's script shows the objectives of the
+    categories of the stakeholders chosen (the server checks the same rule)."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-category"] = instance.category_id
+        return option
+
+
+class StakeholderPicker(CategoryOptionsMixin, forms.SelectMultiple):
+    """The stakeholders met: a plain `<select multiple>`, made searchable by Tom Select
+    (static/js/engagement-form.js) where JavaScript runs."""
+
+
+class ObjectiveCheckboxes(CategoryOptionsMixin, forms.CheckboxSelectMultiple):
+    """The objectives, one checkbox each, rendered grouped by category
+    (`EngagementForm.objective_groups`)."""
+
+
+class EngagementForm(forms.ModelForm):
+    """An engagement at one site (the site comes from the page's address, never from the
+    form). Stakeholders offered are those the user may pick there; stakeholders met whose
+    identity the user may not see are not offered and are kept by the service.
+
+    Confidentiality is offered to users cleared at the site only; for anyone else it is
+    shown read-only, and a value sent anyway goes to the service, which refuses it."""
+
+    confidentiality = forms.ChoiceField(
+        label=_("Confidentiality"), choices=Engagement.Confidentiality.choices
+    )
+
+    class Meta:
+        model = Engagement
+        fields = [
+            "date",
+            "format",
+            "location",
+            "lead_function",
+            "stakeholders",
+            "participants",
+            "attendance_total",
+            "attendance_women",
+            "objectives",
+            "purpose",
+            "information_shared",
+            "summary",
+            "security_topics",
+            "outcomes",
+        ]
+        widgets = {
+            "date": date_input(),
+            "stakeholders": StakeholderPicker(attrs={"size": 10, "data-picker": "stakeholders"}),
+            "participants": forms.SelectMultiple(attrs={"size": 6, "data-picker": "people"}),
+            "objectives": ObjectiveCheckboxes(attrs={"class": "form-check-input"}),
+            "attendance_total": forms.NumberInput(attrs={"min": 0}),
+            "attendance_women": forms.NumberInput(attrs={"min": 0}),
+            "purpose": text_area(2),
+            "information_shared": text_area(),
+            "summary": text_area(5),
+            "security_topics": text_area(),
+            "outcomes": text_area(),
+        }
+
+    def __init__(self, *args, user, site, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.site = site
+        editing = self.instance.pk is not None
+        engagement = self.instance if editing else None
+        self.cleared = selectors.cleared_at(user=user, site=site)
+
+        self.hidden_stakeholders = (
+            selectors.hidden_stakeholder_list(user=user, engagement=engagement) if editing else []
+        )
+        stakeholders = self.fields["stakeholders"]
+        stakeholders.queryset = selectors.engagement_stakeholder_choices(
+            user=user, site=site, engagement=engagement
+        )
+        stakeholders.label_from_instance = redaction.display_name
+        stakeholders.required = not self.hidden_stakeholders
+        stakeholders.help_text = _(
+            "From the registry of %(site)s. Type a name to search; without JavaScript, hold "
+            "Ctrl (⌘ on a Mac) to choose several."
+        ) % {"site": site}
+
+        participants = self.fields["participants"]
+        participants.queryset = selectors.participant_choice_list(site=site, engagement=engagement)
+        participants.label_from_instance = person_name
+        participants.help_text = _("Members of %(site)s who took part.") % {"site": site}
+
+        self.fields["lead_function"].queryset = Function.objects.all()
+        if not editing and self.initial.get("lead_function") is None:
+            self.initial["lead_function"] = selectors.function_at(user=user, site=site)
+        self.fields["date"].widget.attrs["max"] = site.today().isoformat()
+        self.fields["date"].help_text = _("Not in the future (today at %(site)s: %(today)s).") % {
+            "site": site,
+            "today": site.today().isoformat(),
+        }
+
+        objectives = self.fields["objectives"]
+        objectives.queryset = EngagementObjective.objects.select_related("category")
+        objectives.label_from_instance = lambda objective: objective.text
+
+        confidentiality = self.fields["confidentiality"]
+        if editing:
+            self.initial["confidentiality"] = self.instance.confidentiality
+        else:
+            confidentiality.choices = [
+                ("", _("Automatic: restricted if an at-risk stakeholder is met, else internal")),
+                *Engagement.Confidentiality.choices,
+            ]
+            confidentiality.required = False
+        # The uncleared see it and cannot set it: nothing of theirs is sent, and whatever
+        # is sent anyway is the service's to refuse.
+        self.confidentiality_locked = not self.cleared
+        if self.confidentiality_locked:
+            confidentiality.required = False
+
+    @property
+    def confidentiality_shown(self):
+        """What the read-only confidentiality says to the uncleared."""
+        if self.instance.pk:
+            return self.instance.get_confidentiality_display()
+        return _("Internal, or restricted if an at-risk stakeholder is met")
+
+    def clean_date(self):
+        date = self.cleaned_data["date"]
+        if date and date > self.site.today():
+            raise forms.ValidationError(
+                _("An engagement cannot be dated in the future (today at %(site)s).")
+                % {"site": self.site}
+            )
+        return date
+
+    def clean(self):
+        data = super().clean()
+        total, women = data.get("attendance_total"), data.get("attendance_women")
+        if total is not None and women is not None and women > total:
+            self.add_error(
+                "attendance_women", _("Women cannot be more than the total attendance.")
+            )
+        return data
+
+    def objective_groups(self):
+        """The objectives' checkboxes grouped by category: [(category, [checkbox, ...])]."""
+        groups = {}
+        for checkbox in self["objectives"]:
+            category = checkbox.data["value"].instance.category
+            groups.setdefault(category, []).append(checkbox)
+        return list(groups.items())
+
+    def kept_categories(self):
+        """The categories of the stakeholders kept out of sight: their objectives stay
+        offered."""
+        return sorted({stakeholder.category_id for stakeholder in self.hidden_stakeholders})
+
+    def service_data(self):
+        data = {
+            name: value for name, value in self.cleaned_data.items() if name in ENGAGEMENT_FIELDS
+        }
+        if not data.get("confidentiality"):
+            data.pop("confidentiality", None)  # the service's default, or unchanged
+        return {
+            "data": data,
+            "stakeholders": list(self.cleaned_data["stakeholders"]),
+            "objectives": list(self.cleaned_data["objectives"]),
+            "participants": list(self.cleaned_data["participants"]),
+        }
+
+
+class CachedChoicesMixin:
+    """Rows of a formset render their people and functions from lists read once for the
+    page (`choices`), not once a row; the field's queryset still validates what comes back."""
+
+    def use_choices(self, name, choices, *, empty_label="---------"):
+        field = self.fields[name]
+        field.widget.choices = [("", empty_label), *choices]
+
+
+class ClosingMixin:
+    """A commitment done or dropped needs a closing note, and closes today at the site
+    unless a date is given."""
+
+    def clean(self):
+        data = super().clean()
+        if data.get("status") in Commitment.CLOSED:
+            if not data.get("closing_note"):
+                self.add_error(
+                    "closing_note", _("A commitment done or dropped needs a closing note.")
+                )
+            elif not data.get("closed_on") and "closed_on" not in self.errors:
+                data["closed_on"] = self.site.today()
+        return data
+
+
+class CommitmentForm(ClosingMixin, CachedChoicesMixin, forms.ModelForm):
+    class Meta:
+        model = Commitment
+        fields = [
+            "description",
+            "owner",
+            "lead_function",
+            "due_on",
+            "status",
+            "closing_note",
+            "closed_on",
+        ]
+        widgets = {
+            "description": text_area(2),
+            "due_on": date_input(),
+            "closing_note": text_area(2),
+            "closed_on": date_input(),
+        }
+        help_texts = {
+            "closing_note": _("Needed when it is done or dropped."),
+            "closed_on": _("Left empty: today, when it is done or dropped."),
+        }
+
+    def __init__(self, *args, site, owners, owner_choices, function_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.site = site
+        owner = self.fields["owner"]
+        owner_choices = list(owner_choices)
+        current = self.instance.owner if self.instance.owner_id else None
+        if current is not None and current.pk not in {pk for pk, _label in owner_choices}:
+            # Kept on the row (the service asks for a member when the row is changed).
+            owner_choices.append((current.pk, person_name(current)))
+            owners = owners | type(current).objects.filter(pk=current.pk)
+        owner.queryset = owners
+        owner.help_text = _("A member of the site; on a restricted engagement, a cleared one.")
+        self.use_choices("owner", owner_choices)
+        lead_function = self.fields["lead_function"]
+        lead_function.queryset = Function.objects.all()
+        lead_function.required = False
+        lead_function.help_text = _("Left empty: the engagement's lead function.")
+        self.use_choices("lead_function", function_choices)
+
+
+class ConcernForm(CachedChoicesMixin, forms.ModelForm):
+    """A concern raised. Its source is one of the stakeholders met or nobody; a source the
+    user may not see is shown as its placeholder and kept as it is."""
+
+    class Meta:
+        model = Concern
+        fields = [
+            "stakeholder",
+            "type",
+            "description",
+            "response",
+            "satisfaction",
+            "severity",
+            "status",
+            "referred_to",
+            "referred_on",
+            "outcome",
+        ]
+        widgets = {
+            "stakeholder": forms.Select(attrs={"data-raised-by": ""}),
+            "description": text_area(2),
+            "response": text_area(2),
+            "referred_on": date_input(),
+            "outcome": text_area(2),
+        }
+        help_texts = {
+            "stakeholder": _("One of the stakeholders met, or not named."),
+            "outcome": _("An allegation is closed only with its outcome."),
+        }
+
+    def __init__(self, *args, cleared, stakeholders, raised_by, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.hidden_source = None
+        source = self.instance.stakeholder if self.instance.stakeholder_id else None
+        if source is not None and not redaction.identity_visible(source):
+            self.hidden_source = redaction.display_name(source)
+            del self.fields["stakeholder"]
+        else:
+            field = self.fields["stakeholder"]
+            field.queryset = stakeholders
+            choices = list(raised_by)
+            if source is not None and source.pk not in {pk for pk, _label in choices}:
+                choices.append((source.pk, redaction.display_name(source)))
+            self.use_choices("stakeholder", choices, empty_label=_("Not named"))
+        if not cleared:
+            self.fields["type"].help_text = _(
+                "An allegation is passed to colleagues cleared at the site: afterwards you "
+                "see that you filed it, not its content."
+            )
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("type") in Concern.ALLEGATIONS
+            and data.get("status") == Concern.Status.CLOSED
+            and not data.get("outcome")
+        ):
+            self.add_error("outcome", _("An allegation cannot be closed without its outcome."))
+        return data
+
+
+class CommitmentProgressForm(ClosingMixin, forms.ModelForm):
+    """What a commitment's owner updates: its status and closing."""
+
+    class Meta:
+        model = Commitment
+        fields = ["status", "closing_note", "closed_on"]
+        widgets = {"closing_note": text_area(3), "closed_on": date_input()}
+        help_texts = CommitmentForm.Meta.help_texts
+
+    def __init__(self, *args, site, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.site = site
+
+    def service_data(self):
+        return {name: self.cleaned_data[name] for name in self.changed_data}
+
+
+class RowFormSet(BaseModelFormSet):
+    """The rows of one kind on the page. A row sent as an existing one that is not among
+    those shown (removed since, out of the user's sight now, or made up) is refused on its
+    row, in the same words whatever the reason: the row numbers checked are only those of
+    the page's own rows, so no answer tells whether another row exists."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        form.fields[self.model._meta.pk.name].queryset = self.get_queryset()
+
+    def clean(self):
+        super().clean()
+        pk_name = self.model._meta.pk.name
+        initial = set(self.initial_forms)
+        for form in self.forms:
+            if pk_name in form.errors or (form in initial and form.instance.pk is None):
+                form.errors.pop(pk_name, None)
+                form.add_error(
+                    None,
+                    _("This row is no longer one you can change here. Reload the page."),
+                )
+
+
+def _formset(form, *, extra):
+    return modelformset_factory(
+        Commitment if form is CommitmentForm else Concern,
+        form=form,
+        formset=RowFormSet,
+        extra=extra,
+        can_delete=False,
+        max_num=MAX_ROWS,
+        absolute_max=MAX_ROWS,
+        validate_max=True,
+    )
+
+
+def _quiet(form):
+    """Bound to what was typed, without validating it: the page only grew a row."""
+    form._errors = ErrorDict()
+
+
+class EngagementPage:
+    """Everything the "log an engagement" page and its edit page submit at once: the
+    engagement, its commitments and its concerns (formsets, prefixes "commitments" and
+    "concerns"). Only rows typed into are written; rows the user may not see (an
+    allegation, for the uncleared) are not on the page at all. Nothing here writes: the
+    view hands `service_kwargs()` to the services and their refusals to
+    `add_service_error`.
+
+    A submit named `add_commitment` or `add_concern` (the "add a row" buttons without
+    JavaScript) asks for the page again with one more empty row, keeping what was typed.
+    """
+
+    ADD = {"add_commitment": "commitments", "add_concern": "concerns"}
+
+    def __init__(self, data=None, *, user, site, engagement=None):
+        self.user, self.site, self.engagement = user, site, engagement
+        editing = engagement is not None
+        self.form = EngagementForm(
+            data, user=user, site=site, instance=engagement or Engagement(site=site)
+        )
+        owners = selectors.owner_choice_list(site=site, engagement=engagement)
+        functions = [(function.pk, str(function)) for function in Function.objects.all()]
+        self.commitments = _formset(CommitmentForm, extra=0 if editing else 1)(
+            data,
+            prefix="commitments",
+            queryset=(
+                selectors.commitment_list(user=user).filter(engagement=engagement)
+                if editing
+                else Commitment.objects.none()
+            ),
+            form_kwargs={
+                "site": site,
+                "owners": owners,
+                "owner_choices": [(person.pk, person_name(person)) for person in owners],
+                "function_choices": functions,
+            },
+        )
+        stakeholders = self.form.fields["stakeholders"].queryset
+        self.concerns = _formset(ConcernForm, extra=0 if editing else 1)(
+            data,
+            prefix="concerns",
+            queryset=(
+                selectors.concern_list(user=user).filter(engagement=engagement)
+                if editing
+                else Concern.objects.none()
+            ),
+            form_kwargs={
+                "cleared": self.form.cleared,
+                "stakeholders": stakeholders,
+                "raised_by": [
+                    (stakeholder.pk, redaction.display_name(stakeholder))
+                    for stakeholder in self._chosen_stakeholders(stakeholders)
+                ],
+            },
+        )
+        self._rows = {"commitments": [], "concerns": []}
+
+    def _chosen_stakeholders(self, offered):
+        """The stakeholders met as the page now stands: those typed in, or the
+        engagement's own (those the user may see) before anything was typed."""
+        if self.form.is_bound:
+            pks = [value for value in self.form["stakeholders"].value() if str(value).isdigit()]
+            return list(offered.filter(pk__in=pks)) if pks else []
+        if self.engagement is not None:
+            return [
+                stakeholder
+                for stakeholder in self.engagement.stakeholders.all()
+                if redaction.identity_visible(stakeholder)
+            ]
+        return []
+
+    @property
+    def formsets(self):
+        return {"commitments": self.commitments, "concerns": self.concerns}
+
+    @classmethod
+    def row_requested(cls, data):
+        """Which formset asked for one more row ("commitments", "concerns"), or None."""
+        return next((rows for name, rows in cls.ADD.items() if name in data), None)
+
+    @classmethod
+    def with_added_row(cls, data, *, rows, **kwargs):
+        """The page again from what was typed, with one more empty row in `rows`, and no
+        errors shown: nothing was submitted for saving."""
+        page = cls(data, **kwargs)
+        formset = page.formsets[rows]
+        data = data.copy()
+        data[f"{rows}-TOTAL_FORMS"] = str(min(formset.total_form_count() + 1, MAX_ROWS))
+        page = cls(data, **kwargs)
+        for form in [page.form, *page.commitments.forms, *page.concerns.forms]:
+            _quiet(form)
+        for formset in page.formsets.values():
+            formset._errors, formset._non_form_errors = [], formset.error_class()
+        added = page.formsets[rows].forms[-1]
+        first = next(iter(added.fields.values()))
+        first.widget.attrs["autofocus"] = True  # where the user asked for a row
+        return page
+
+    def is_valid(self):
+        results = [self.form.is_valid(), self.commitments.is_valid(), self.concerns.is_valid()]
+        return all(results)
+
+    def has_errors(self):
+        return self.form.is_bound and (
+            bool(self.form.errors)
+            or any(formset.total_error_count() for formset in self.formsets.values())
+        )
+
+    def _row_data(self, rows, fields, *, editing):
+        """The rows typed into, as the services take them, remembered in order so that a
+        refusal finds its row: new ones with all their fields; when editing, changed ones
+        too, with the fields that changed."""
+        found = []
+        self._rows[rows] = []
+        for form in self.formsets[rows].forms:
+            if not form.has_changed():
+                continue
+            existing = form.instance if form.instance.pk else None
+            names = form.changed_data if existing else form.cleaned_data
+            data = {name: form.cleaned_data[name] for name in names if name in fields}
+            if existing is not None and not data:
+                continue
+            self._rows[rows].append(form)
+            found.append((existing, data) if editing else data)
+        return found
+
+    def service_kwargs(self):
+        """Keyword arguments for `services.engagement_create` (with the site) or
+        `services.engagement_update` (with the engagement)."""
+        editing = self.engagement is not None
+        return {
+            **self.form.service_data(),
+            "commitments": self._row_data("commitments", COMMITMENT_FIELDS, editing=editing),
+            "concerns": self._row_data("concerns", CONCERN_FIELDS, editing=editing),
+        }
+
+    def add_service_error(self, error):
+        """A service's refusal on the field of the form (or row) it names."""
+        if isinstance(error, RowError):
+            add_service_errors(self._rows[error.rows][error.index], error)
+        else:
+            add_service_errors(self.form, error)
+
+    def allegation_filed(self):
+        """Whether the rows written record an allegation (a new one, or one made so)."""
+        return any(
+            form.cleaned_data.get("type") in Concern.ALLEGATIONS
+            and (not form.instance.pk or "type" in form.changed_data)
+            for form in self._rows["concerns"]
+        )
+
+
+class AttachmentForm(forms.Form):
+    """A file to attach on an engagement's page. What is accepted (the type, told from the
+    content; the size) is decided by `services.attachment_create`; the field only hints at
+    it, so the browser offers the right files first."""
+
+    file = forms.FileField(
+        label=_("File"),
+        widget=forms.FileInput(attrs={"accept": attachments.ACCEPT}),
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=Attachment.Kind.choices)
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=200,
+        required=False,
+        help_text=_("Optional, e.g. “Signed attendance sheet, morning session”."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _("%(types)s, up to %(limit)s.") % {
+            "types": attachments.accepted_types_text(),
+            "limit": filesizeformat(settings.ATTACHMENT_MAX_BYTES),
+        }

@@ -1,0 +1,91 @@
+"""The review pages: the engagement list and its "my function" view, the commitments
+register and the concerns register. What a user sees is decided by the selectors; the
+filters (`engagement.filters`) only narrow it."""
+
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from engagement import selectors
+from engagement.filters import (
+    CommitmentFilterSet,
+    ConcernFilterSet,
+    EngagementFilterSet,
+    FunctionEngagementFilterSet,
+)
+from stakeholders.filters import filtered_page
+
+
+def _may_log(user):
+    return user.has_perm("engagement.add_engagement")
+
+
+@require_safe
+def engagement_list(request):
+    filterset = EngagementFilterSet(
+        request.GET,
+        queryset=selectors.engagement_review_list(user=request.user),
+        user=request.user,
+    )
+    return render(
+        request,
+        "engagement/engagement_list.html",
+        {
+            "page": "engagements",
+            "mine": False,
+            **filtered_page(request, filterset),
+            "may_add": _may_log(request.user),
+        },
+    )
+
+
+@require_safe
+def function_engagement_list(request):
+    """The engagements led by the user's own function at each of their sites."""
+    filterset = FunctionEngagementFilterSet(
+        request.GET,
+        queryset=selectors.function_engagement_list(user=request.user),
+        user=request.user,
+    )
+    return render(
+        request,
+        "engagement/engagement_list.html",
+        {
+            "page": "engagements",
+            "mine": True,
+            "functions": selectors.function_membership_list(user=request.user),
+            **filtered_page(request, filterset),
+            "may_add": _may_log(request.user),
+        },
+    )
+
+
+@require_safe
+def commitment_list(request):
+    filterset = CommitmentFilterSet(
+        request.GET,
+        queryset=selectors.commitment_register(user=request.user),
+        user=request.user,
+    )
+    return render(
+        request,
+        "engagement/commitment_list.html",
+        {"page": "commitments", **filtered_page(request, filterset)},
+    )
+
+
+@require_safe
+def concern_list(request):
+    filterset = ConcernFilterSet(
+        request.GET,
+        queryset=selectors.concern_register(user=request.user),
+        user=request.user,
+    )
+    return render(
+        request,
+        "engagement/concern_list.html",
+        {
+            "page": "concerns",
+            **filtered_page(request, filterset),
+            "filed": selectors.filed_allegation_list(user=request.user),
+        },
+    )

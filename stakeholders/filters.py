@@ -1,0 +1,196 @@
+"""The list pages' filters, as django-filter `FilterSet`s, and the rule they all keep.
+
+`ScopedFilterSet` is built with the user: every option it offers (sites, stakeholders,
+people) is scoped to what that user may see, and the queryset it is given is already the
+user's own rows (read through a selector), so a filter only ever narrows it. A bad value
+(`?date_from=banana`, another site's id, an unknown choice) is named on the page and left
+out, while the other filters still apply. The engagement app's filter sets build on it
+(`engagement` may import `stakeholders`, never the reverse).
+"""
+
+import django_filters
+from django import forms
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
+from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+
+from stakeholders import redaction, selectors
+from stakeholders.models import (
+    RATING_MAX,
+    RATING_MIN,
+    Function,
+    Site,
+    Stakeholder,
+    StakeholderCategory,
+    VulnerableGroup,
+)
+
+PAGE_SIZE = 25
+
+
+class ScopedFilterSet(django_filters.FilterSet):
+    """A FilterSet for one user's list page.
+
+    `scope(user)` narrows the options of the filters to what the user may see; it runs
+    before the form is built. `defaults` gives a parameter's value when the request does
+    not name it at all (an empty value, "any", still means no filter).
+    """
+
+    defaults = {}
+
+    def __init__(self, data=None, queryset=None, *, user, prefix=None):
+        data = data.copy() if data is not None else QueryDict(mutable=True)
+        for name, value in self.defaults.items():
+            data.setdefault(name, value)
+        super().__init__(data, queryset, prefix=prefix)
+        self.user = user
+        self.scope(user)
+
+    def scope(self, user):
+        """Set the user's own options on the filters (querysets, choices)."""
+
+    @property
+    def left_out(self):
+        """The filters whose value could not be applied: [(label, message), ...]."""
+        self.form.is_valid()
+        return [(field.label, error) for field in self.form for error in field.errors] + [
+            (None, error) for error in self.form.non_field_errors()
+        ]
+
+    @property
+    def applied(self):
+        """Whether a filter the user chose narrows the list (a default does not count)."""
+        self.form.is_valid()
+        return any(
+            value not in django_filters.constants.EMPTY_VALUES
+            and value is not False
+            and value != self.defaults.get(name)
+            for name, value in self.form.cleaned_data.items()
+        )
+
+
+def filtered_page(request, filterset, per_page=PAGE_SIZE):
+    """What a filtered list page shows: the filters, the page of rows asked for, and the
+    query string of the filters (without the page) for the pagination links."""
+    page = Paginator(filterset.qs, per_page).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {
+        "filter": filterset,
+        "form": filterset.form,
+        "page_obj": page,
+        "filtered": filterset.applied,
+        "query": query.urlencode(),
+    }
+
+
+class YesNoFilter(django_filters.ChoiceFilter):
+    """Any, yes or no, over a boolean field or annotation."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", [("yes", _("Yes")), ("no", _("No"))])
+        kwargs.setdefault("empty_label", _("Any"))
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if value not in ("yes", "no"):
+            return qs
+        return qs.filter(**{self.field_name: value == "yes"})
+
+
+class CheckFilter(django_filters.BooleanFilter):
+    """A checkbox: ticked, the rows where the boolean field or annotation is true;
+    unticked (or any other value), no filter."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", forms.CheckboxInput)
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if value is not True:
+            return qs
+        return qs.filter(**{self.field_name: True})
+
+
+class StakeholderChoiceField(django_filters.fields.ModelChoiceField):
+    """Stakeholders by the name this user may see: the placeholder for a hidden one."""
+
+    def label_from_instance(self, obj):
+        return redaction.display_name(obj)
+
+
+class StakeholderChoiceFilter(django_filters.ModelChoiceFilter):
+    """One of the user's stakeholders, named through the redaction rule. Give it a
+    queryset carrying the `identity_visible` annotation, ordered so that a hidden one's
+    place gives nothing away (`selectors.stakeholder_list`)."""
+
+    field_class = StakeholderChoiceField
+
+
+def stakeholder_choices(*, user):
+    """The stakeholders a filter may offer this user: their sites', the shown ones by name,
+    then the hidden ones by number."""
+    return selectors.stakeholder_list(user=user).prefetch_related(None)
+
+
+class StakeholderFilterSet(ScopedFilterSet):
+    """The registry list's search and filters. The stakeholder map links here with a
+    site, a cell (influence and interest, kept as hidden fields) and `active=yes`."""
+
+    RATINGS = [(str(value), str(value)) for value in range(RATING_MIN, RATING_MAX + 1)]
+
+    q = django_filters.CharFilter(label=_("Search"), method="search", max_length=100)
+    category = django_filters.ModelChoiceFilter(
+        label=_("Category"),
+        queryset=StakeholderCategory.objects.all(),
+        empty_label=_("All categories"),
+    )
+    site = django_filters.ModelChoiceFilter(
+        label=_("Site"),
+        queryset=Site.objects.none(),
+        empty_label=_("All my sites"),
+        method="at_site",
+    )
+    function = django_filters.ModelChoiceFilter(
+        label=_("Lead function"),
+        field_name="lead_function",
+        queryset=Function.objects.all(),
+        empty_label=_("All functions"),
+    )
+    kind = django_filters.ChoiceFilter(
+        label=_("Kind"), choices=Stakeholder.Kind.choices, empty_label=_("All kinds")
+    )
+    vulnerable_group = django_filters.ModelChoiceFilter(
+        label=_("Vulnerable group"),
+        queryset=VulnerableGroup.objects.all(),
+        empty_label=_("Any"),
+        method="in_vulnerable_group",
+    )
+    at_risk = YesNoFilter(label=_("At risk"))
+    active = YesNoFilter(label=_("Active"))
+    # Set by the stakeholder map's links to one cell of the grid; not shown as fields.
+    influence = django_filters.ChoiceFilter(label=_("Influence"), choices=RATINGS)
+    interest = django_filters.ChoiceFilter(label=_("Interest"), choices=RATINGS)
+
+    def scope(self, user):
+        self.filters["site"].queryset = selectors.site_list(user=user)
+
+    def search(self, queryset, name, value):
+        # The selector's rule: identity fields match only where the identity may be shown.
+        matches = selectors.stakeholder_list(user=self.user, search=value)
+        return queryset.filter(pk__in=matches.values("pk"))
+
+    def at_site(self, queryset, name, site):
+        return queryset.filter(
+            Exists(Stakeholder.sites.through.objects.filter(stakeholder=OuterRef("pk"), site=site))
+        )
+
+    def in_vulnerable_group(self, queryset, name, group):
+        return queryset.filter(
+            Exists(
+                Stakeholder.vulnerable_groups.through.objects.filter(
+                    stakeholder=OuterRef("pk"), vulnerablegroup=group
+                )
+            )
+        )
