@@ -11,12 +11,13 @@ class EngagementConfig(AppConfig):
     name = "engagement"
     verbose_name = _("Engagement")
 
-    def seed_demo(self, site):
+    def seed_demo(self, site, *, dry_run=False):
         """Called by `seed_demo` once the registry is in: the demo site's year of
-        engagements. Returns how many engagements were logged."""
+        engagements. Returns how many engagements were logged. A dry run stores no
+        attachment files (its rows are rolled back; files on disk would stay)."""
         from engagement import demo
 
-        return demo.seed(site)
+        return demo.seed(site, store_files=not dry_run)
 
     def stakeholder_sections(self, *, request, stakeholder):
         """Called by the stakeholder page (`stakeholders` finds this through the app

@@ -334,8 +334,10 @@ ENGAGEMENTS = [
 ]
 
 
-def seed(site):
-    """Log the demo year at `site` (once: nothing is added if it has engagements)."""
+def seed(site, *, store_files=True):
+    """Log the demo year at `site` (once: nothing is added if it has engagements). Without
+    `store_files` (a dry run, rolled back afterwards) no attachment is stored: a file
+    written to disk would outlive the rollback of its row."""
     if Engagement.objects.filter(site=site).exists():
         return 0
     users = {user.username: user for user in get_user_model().objects.all()}
@@ -396,7 +398,7 @@ def seed(site):
             ],
             concerns=[_concern(concern, date, stakeholders) for concern in concerns],
         )
-        for kind, name, description, make in ATTACHMENTS.get(days_ago, ()):
+        for kind, name, description, make in ATTACHMENTS.get(days_ago, ()) if store_files else ():
             services.attachment_create(
                 actor=users[by],
                 engagement=engagement,

@@ -4,9 +4,12 @@ forms with `stakeholders.forms.add_service_errors`."""
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.forms import BaseModelFormSet, modelformset_factory
+from django.forms.formsets import INITIAL_FORM_COUNT, TOTAL_FORM_COUNT, ManagementForm
 from django.forms.utils import ErrorDict
 from django.template.defaultfilters import filesizeformat
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from engagement import attachments, selectors
@@ -23,6 +26,38 @@ from stakeholders.models import EngagementObjective, Function
 
 # How many commitments or concerns one page takes at most, whatever a form says.
 MAX_ROWS = 200
+
+# The largest row number any database here holds (a 64-bit integer): a larger one sent is
+# a made-up one, refused as an unknown choice rather than sent to the database.
+LARGEST_ID = 2**63 - 1
+
+
+def row_id(value):
+    """`value` (as sent) as a row number, or None when it cannot be one: not a whole
+    number (including digits such as "²" that `str.isdigit` accepts), or out of range."""
+    try:
+        number = int(str(value))
+    except ValueError:
+        return None
+    return number if 0 < number <= LARGEST_ID else None
+
+
+class RecordChoices(forms.ModelMultipleChoiceField):
+    """A `<select multiple>` of rows whose values are checked as row numbers before the
+    database sees them: one that no row can have is an invalid choice, like any other
+    unknown one (Django's own check lets a number too large for the database through to
+    a crash)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            looks_like_a_number = str(pk).strip().lstrip("-").isdigit()
+            if looks_like_a_number and row_id(pk) is None:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
 
 
 def person_name(user):
@@ -90,6 +125,11 @@ class EngagementForm(forms.ModelForm):
             "security_topics",
             "outcomes",
         ]
+        field_classes = {
+            "stakeholders": RecordChoices,
+            "participants": RecordChoices,
+            "objectives": RecordChoices,
+        }
         widgets = {
             "date": date_input(),
             "stakeholders": StakeholderPicker(attrs={"size": 10, "data-picker": "stakeholders"}),
@@ -221,7 +261,8 @@ class CachedChoicesMixin:
 
 class ClosingMixin:
     """A commitment done or dropped needs a closing note, and closes today at the site
-    unless a date is given."""
+    unless a date is given. Open or in progress (reopened), it has no closing date: one
+    still in the field is dropped, as the service drops it (its note is kept)."""
 
     def clean(self):
         data = super().clean()
@@ -232,6 +273,9 @@ class ClosingMixin:
                 )
             elif not data.get("closed_on") and "closed_on" not in self.errors:
                 data["closed_on"] = self.site.today()
+        elif data.get("status"):
+            data["closed_on"] = None
+            self.errors.pop("closed_on", None)  # a date it will not have cannot be wrong
         return data
 
 
@@ -255,7 +299,9 @@ class CommitmentForm(ClosingMixin, CachedChoicesMixin, forms.ModelForm):
         }
         help_texts = {
             "closing_note": _("Needed when it is done or dropped."),
-            "closed_on": _("Left empty: today, when it is done or dropped."),
+            "closed_on": _(
+                "Left empty: today, when it is done or dropped. Reopened, it has none."
+            ),
         }
 
     def __init__(self, *args, site, owners, owner_choices, function_choices, **kwargs):
@@ -265,11 +311,14 @@ class CommitmentForm(ClosingMixin, CachedChoicesMixin, forms.ModelForm):
         owner_choices = list(owner_choices)
         current = self.instance.owner if self.instance.owner_id else None
         if current is not None and current.pk not in {pk for pk, _label in owner_choices}:
-            # Kept on the row (the service asks for a member when the row is changed).
+            # Kept on the row (the service asks for another when the row is changed).
             owner_choices.append((current.pk, person_name(current)))
             owners = owners | type(current).objects.filter(pk=current.pk)
         owner.queryset = owners
-        owner.help_text = _("A member of the site; on a restricted engagement, a cleared one.")
+        owner.help_text = _(
+            "A member of the site whose role may update commitments; on a restricted "
+            "engagement, a cleared one."
+        )
         self.use_choices("owner", owner_choices)
         lead_function = self.fields["lead_function"]
         lead_function.queryset = Function.objects.all()
@@ -356,11 +405,50 @@ class CommitmentProgressForm(ClosingMixin, forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.changed_data}
 
 
+class RowManagementForm(ManagementForm):
+    """A formset's counts of rows sent and of existing rows among them: whole numbers, not
+    negative, no more existing rows than rows. Anything else was not sent by the page
+    (altered, or cut short), and the formset refuses it as a whole."""
+
+    TOTAL_FORMS = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    INITIAL_FORMS = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def clean(self):
+        data = super().clean()
+        if data[INITIAL_FORM_COUNT] > data[TOTAL_FORM_COUNT]:
+            self.add_error(None, _("More existing rows than rows."))
+        if self.errors:
+            # As Django does for a missing count: no row is read from what was sent.
+            data[TOTAL_FORM_COUNT] = data[INITIAL_FORM_COUNT] = 0
+        return data
+
+
 class RowFormSet(BaseModelFormSet):
     """The rows of one kind on the page. A row sent as an existing one that is not among
     those shown (removed since, out of the user's sight now, or made up) is refused on its
     row, in the same words whatever the reason: the row numbers checked are only those of
-    the page's own rows, so no answer tells whether another row exists."""
+    the page's own rows, so no answer tells whether another row exists.
+
+    Counts of rows that the page cannot have sent (`RowManagementForm`) refuse the whole
+    page with a message asking to reload it, and no row is read."""
+
+    default_error_messages = {
+        **BaseModelFormSet.default_error_messages,
+        "missing_management_form": _(
+            "This part of the page came back incomplete or altered. Reload the page and "
+            "enter the rows again."
+        ),
+    }
+
+    @cached_property
+    def management_form(self):
+        if not self.is_bound:
+            return super().management_form
+        form = RowManagementForm(
+            self.data, auto_id=self.auto_id, prefix=self.prefix, renderer=self.renderer
+        )
+        form.full_clean()
+        return form
 
     def add_fields(self, form, index):
         super().add_fields(form, index)
@@ -458,7 +546,7 @@ class EngagementPage:
         """The stakeholders met as the page now stands: those typed in, or the
         engagement's own (those the user may see) before anything was typed."""
         if self.form.is_bound:
-            pks = [value for value in self.form["stakeholders"].value() if str(value).isdigit()]
+            pks = {row_id(value) for value in self.form["stakeholders"].value()} - {None}
             return list(offered.filter(pk__in=pks)) if pks else []
         if self.engagement is not None:
             return [
@@ -480,19 +568,23 @@ class EngagementPage:
     @classmethod
     def with_added_row(cls, data, *, rows, **kwargs):
         """The page again from what was typed, with one more empty row in `rows`, and no
-        errors shown: nothing was submitted for saving."""
-        page = cls(data, **kwargs)
-        formset = page.formsets[rows]
+        errors shown: nothing was submitted for saving. Counts of rows the page cannot
+        have sent are left as they came, for the formset to refuse (its message shown)."""
         data = data.copy()
-        data[f"{rows}-TOTAL_FORMS"] = str(min(formset.total_form_count() + 1, MAX_ROWS))
+        sent = RowManagementForm(data, prefix=rows)
+        if sent.is_valid():
+            total = min(sent.cleaned_data[TOTAL_FORM_COUNT], MAX_ROWS - 1) + 1
+            data[f"{rows}-{TOTAL_FORM_COUNT}"] = str(total)
         page = cls(data, **kwargs)
         for form in [page.form, *page.commitments.forms, *page.concerns.forms]:
             _quiet(form)
         for formset in page.formsets.values():
-            formset._errors, formset._non_form_errors = [], formset.error_class()
-        added = page.formsets[rows].forms[-1]
-        first = next(iter(added.fields.values()))
-        first.widget.attrs["autofocus"] = True  # where the user asked for a row
+            if formset.management_form.is_valid():
+                formset._errors, formset._non_form_errors = [], formset.error_class()
+        added = page.formsets[rows]
+        if added.management_form.is_valid() and added.forms:
+            first = next(iter(added.forms[-1].fields.values()))
+            first.widget.attrs["autofocus"] = True  # where the user asked for a row
         return page
 
     def is_valid(self):

@@ -208,6 +208,11 @@ class Commitment(TimeStampedModel):
                     "A commitment done or dropped needs a closing note and the date it closed."
                 ),
             ),
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True) | Q(status__in=["done", "dropped"]),
+                name="commitment_closed_on_only_when_closed",
+                violation_error_message=_("Only a commitment done or dropped has a closing date."),
+            ),
         ]
         indexes = [
             # Commitments register and dashboard: open ones by due date.

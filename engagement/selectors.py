@@ -6,21 +6,27 @@ at its site; a concern of an allegation type is restricted on its own. For anyon
 they are absent: not listed, not counted, not found (404).
 """
 
+import datetime
+from typing import NamedTuple
+
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
     BooleanField,
     Case,
     Exists,
+    F,
     IntegerField,
     Max,
     OuterRef,
     Prefetch,
     Q,
+    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower
 from django.shortcuts import get_object_or_404
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -130,16 +136,81 @@ def concern_list(*, user, site=None):
 
 def filed_allegation_list(*, user):
     """Allegations the user recorded but may no longer read (not cleared at the site): they
-    see that they filed them, with the date and type, never the content."""
+    see that they filed them, with the date and the type they filed (`filed_type_label`,
+    never a colleague's later reclassification), never the content."""
     if not getattr(user, "is_authenticated", False):
         return Concern.objects.none()
     visible = concern_list(user=user).filter(pk=OuterRef("pk"))
+    as_filed = Concern.history.filter(id=OuterRef("pk")).order_by("history_date", "history_id")
     return (
         Concern.objects.filter(created_by=user, type__in=Concern.ALLEGATIONS)
         .exclude(Exists(visible))
-        .only("pk", "type", "created_at")
+        .only("pk", "created_at")
+        .annotate(
+            # Its date is the one of its site's calendar.
+            site_time_zone=F("engagement__site__time_zone"),
+            filed_type=Coalesce(Subquery(as_filed.values("type")[:1]), "type"),
+            filed_type_label=Case(
+                *[
+                    When(filed_type=value, then=Value(str(label)))
+                    for value, label in Concern.Type.choices
+                ],
+                default=Value(""),
+            ),
+        )
         .order_by("-created_at")
     )
+
+
+class FiledEngagement(NamedTuple):
+    """What its author still sees of an engagement they may no longer see: no number to
+    reach it by, nothing of its content."""
+
+    date: datetime.date
+    format: str  # its label
+    site: str
+    logged_at: datetime.datetime
+    site_time_zone: str  # the logging date is the one of its site's calendar
+
+
+def filed_engagement_list(*, user):
+    """Restricted engagements the user logged but may not see (not cleared at the site:
+    restricted by default as they logged it, or by a cleared colleague since), newest
+    logged first, as `FiledEngagement`s: their date, format and site as the user last
+    knew them (the latest state that was not restricted, else what they logged; never
+    a change made out of their sight) and when they were logged. Nothing else, not even
+    their numbers. One query."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    visible = Engagement.objects.visible_to(user).filter(pk=OuterRef("pk"))
+    known = (
+        Engagement.history.filter(id=OuterRef("pk"))
+        .filter(~Q(confidentiality=Engagement.Confidentiality.RESTRICTED) | Q(history_type="+"))
+        .order_by("-history_date", "-history_id")
+    )
+
+    def as_known(field, current):
+        return Coalesce(Subquery(known.values(field)[:1]), F(current))
+
+    rows = (
+        Engagement.objects.filter(
+            created_by=user, confidentiality=Engagement.Confidentiality.RESTRICTED
+        )
+        .exclude(Exists(visible))
+        .annotate(
+            known_date=as_known("date", "date"),
+            known_format=as_known("format", "format"),
+            known_site=as_known("site__name", "site__name"),
+            known_zone=as_known("site__time_zone", "site__time_zone"),
+        )
+        .order_by("-created_at", "-pk")
+        .values_list("known_date", "known_format", "known_site", "created_at", "known_zone")
+    )
+    formats = dict(Engagement.Format.choices)
+    return [
+        FiledEngagement(date, str(formats.get(format, format)), site, logged_at, zone)
+        for date, format, site, logged_at, zone in rows
+    ]
 
 
 def site_member_list(*, site, cleared=None):
@@ -174,18 +245,21 @@ def history_names(*, user):
 
 
 def history_sealed(*, user, record):
-    """Which historical records of an engagement, commitment or concern were restricted
-    from this user when written (a predicate), or None: an engagement's while it was
-    restricted, a concern's while it was an allegation, unless the user is cleared at the
-    site. Opening a record up does not open its restricted past."""
+    """Which historical records of an engagement, or of a commitment, concern or attachment
+    of one, were restricted from this user when written (a predicate), or None: an
+    engagement's while it was restricted; the others' while their engagement was, and a
+    concern's while it was an allegation; nothing for the users cleared at the site.
+    Opening a record up does not open its restricted past."""
     engagement = record if isinstance(record, Engagement) else record.engagement
     if cleared_at(user=user, site=engagement.site):
         return None
+
+    def restricted_then(old):
+        return old.confidentiality == Engagement.Confidentiality.RESTRICTED
+
     if isinstance(record, Engagement):
-        return lambda old: old.confidentiality == Engagement.Confidentiality.RESTRICTED
-    if isinstance(record, Concern):
-        return lambda old: old.type in Concern.ALLEGATIONS
-    return None
+        return restricted_then
+    return _sealed_with(restricted_then, list(engagement.history.all()), type(record))
 
 
 def engagement_history(*, user, engagement, limit=50):
@@ -408,6 +482,16 @@ def can_update_commitment(*, user, commitment):
     )
 
 
+def owned_commitment_list(*, user, engagement):
+    """The commitments of an engagement (one the user may see) that the user owns and may
+    update (`can_update_commitment`): none when their role may not change commitments."""
+    if not getattr(user, "is_authenticated", False) or not user.has_perm(
+        "engagement.change_commitment"
+    ):
+        return Commitment.objects.none()
+    return commitment_list(user=user).filter(engagement=engagement, owner=user)
+
+
 # --- attachments ----------------------------------------------------------------------
 
 
@@ -594,11 +678,31 @@ def participant_choice_list(*, site, engagement=None):
     )
 
 
+def with_permission(permission):
+    """A condition on users: those whose roles (groups) or own grants give `permission`
+    ("app_label.codename"), and superusers, as `user.has_perm` answers for active users.
+    Subqueries, so a list filtered by it stays one query on SQLite and PostgreSQL."""
+    app_label, codename = permission.split(".")
+    granted = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+    User = get_user_model()
+    by_role = User.groups.through.objects.filter(
+        user=OuterRef("pk"), group__permissions__in=granted
+    )
+    by_grant = User.user_permissions.through.objects.filter(
+        user=OuterRef("pk"), permission__in=granted
+    )
+    return Q(is_superuser=True) | Exists(by_role) | Exists(by_grant)
+
+
 def owner_choice_list(*, site, engagement=None):
-    """Who may own a commitment of an engagement at the site: its members, only the
-    cleared ones on a restricted engagement (the services refuse anyone else)."""
+    """Who may own a commitment of an engagement at the site: its members whose role may
+    update commitments (`engagement.change_commitment`; superusers too), only the cleared
+    ones on a restricted engagement. An owner is offered the commitment to update, so one
+    who could not update it is never offered (and the services refuse them)."""
     restricted = engagement is not None and engagement.restricted
-    return site_member_list(site=site, cleared=True if restricted else None)
+    return site_member_list(site=site, cleared=True if restricted else None).filter(
+        with_permission("engagement.change_commitment")
+    )
 
 
 def function_at(*, user, site):

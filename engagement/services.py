@@ -344,26 +344,36 @@ def engagement_delete(*, actor, engagement: Engagement) -> None:
 
 
 def _commitment_save(actor, commitment, data):
+    """Write a commitment. Done or dropped, it closes today unless a date is given; open
+    or in progress (reopened), it has no closing date, and keeps its closing note as
+    written (the pages show it only once closed). Its owner is someone who may update
+    it: a member of the site (cleared there, on a restricted engagement) whose role may
+    change commitments."""
     apply_fields(commitment, data, COMMITMENT_FIELDS)
     engagement = commitment.engagement
     if commitment.lead_function_id is None:
         commitment.lead_function_id = engagement.lead_function_id
     today = engagement.site.today()
-    if commitment.is_closed and commitment.closed_on is None:
+    if not commitment.is_closed:
+        commitment.closed_on = None
+    elif commitment.closed_on is None:
         commitment.closed_on = today
     if commitment.closed_on and commitment.closed_on > today:
         raise ValidationError({"closed_on": _("A commitment cannot be closed in the future.")})
-    owners = selectors.site_member_list(
-        site=engagement.site, cleared=True if engagement.restricted else None
-    )
+    owners = selectors.owner_choice_list(site=engagement.site, engagement=engagement)
     if commitment.owner_id and not owners.filter(pk=commitment.owner_id).exists():
-        raise ValidationError(
-            {
-                "owner": _("The owner must be a member cleared at the site.")
-                if engagement.restricted
-                else _("The owner must be a member of the site.")
-            }
+        members = selectors.site_member_list(
+            site=engagement.site, cleared=True if engagement.restricted else None
         )
+        if members.filter(pk=commitment.owner_id).exists():
+            message = _(
+                "The owner's role may not update commitments: choose someone whose role may."
+            )
+        elif engagement.restricted:
+            message = _("The owner must be a member cleared at the site.")
+        else:
+            message = _("The owner must be a member of the site.")
+        raise ValidationError({"owner": message})
     commitment.full_clean()
     stamp(commitment, actor=actor).save()
     return commitment
@@ -397,8 +407,8 @@ OWNER_FIELDS = {"status", "closing_note", "closed_on"}
 @transaction.atomic
 def commitment_update(*, actor, commitment: Commitment, data: Mapping[str, Any]) -> Commitment:
     """Change a commitment; done or dropped needs a closing note (closed today unless a
-    date is given). Its owner, without rights on the engagement, updates its progress only:
-    status, closing note and date."""
+    date is given); reopened, it loses its closing date. Its owner, without rights on the
+    engagement, updates its progress only: status, closing note and date."""
     require_actor(actor, "engagement.change_commitment")
     stored = editable_commitment(actor=actor, pk=commitment.pk)
     if not selectors.can_change_engagement(user=actor, engagement=stored.engagement):
@@ -472,7 +482,9 @@ def attachment_create(
     it is stored under a random name in the attachments storage, offered for download
     under its uploaded name made safe. A type not accepted, a file over
     `settings.ATTACHMENT_MAX_BYTES` or a bad kind is refused, and nothing is written: no
-    row, no file."""
+    row, no file. (A caller that rolls back an enclosing transaction after this returns
+    leaves the file on disk without its row, unreferenced and never served: such callers,
+    like `seed_demo --dry-run`, store no files.)"""
     require_actor(actor, "engagement.add_attachment")
     stored = editable_engagement(actor=actor, pk=engagement.pk)
     checked = attachments.check(upload, max_bytes=settings.ATTACHMENT_MAX_BYTES)

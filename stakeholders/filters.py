@@ -61,8 +61,13 @@ class ScopedFilterSet(django_filters.FilterSet):
     @property
     def applied(self):
         """Whether a filter the user chose narrows the list (a default does not count)."""
+        return self.active_count > 0
+
+    @property
+    def active_count(self):
+        """How many filters the user chose that narrow the list (defaults not counted)."""
         self.form.is_valid()
-        return any(
+        return sum(
             value not in django_filters.constants.EMPTY_VALUES
             and value is not False
             and value != self.defaults.get(name)

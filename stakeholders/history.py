@@ -220,7 +220,8 @@ def _names(records, named):
     for model, ids in wanted.items():
         queryset = named.get(model, model._default_manager.none())
         for row in queryset.filter(pk__in=ids):
-            names[(model, row.pk)] = str(row)
+            # People by their name, as everywhere else in the app.
+            names[(model, row.pk)] = person(row, shown=True) if model is User else str(row)
     return names
 
 

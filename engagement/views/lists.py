@@ -16,7 +16,8 @@ from stakeholders.filters import filtered_page
 
 
 def _may_log(user):
-    return user.has_perm("engagement.add_engagement")
+    """Whether to offer "Log an engagement": the user may log at one of their sites."""
+    return selectors.loggable_site_list(user=user).exists()
 
 
 @require_safe
@@ -34,6 +35,7 @@ def engagement_list(request):
             "mine": False,
             **filtered_page(request, filterset),
             "may_add": _may_log(request.user),
+            "filed": selectors.filed_engagement_list(user=request.user),
         },
     )
 

@@ -32,8 +32,8 @@ def engagement_detail(request, pk):
             "filed_allegations": selectors.filed_allegation_list(user=request.user).filter(
                 engagement=engagement
             ),
-            "owned_commitments": selectors.commitment_list(user=request.user).filter(
-                engagement=engagement, owner=request.user
+            "owned_commitments": selectors.owned_commitment_list(
+                user=request.user, engagement=engagement
             ),
             "attachments": selectors.attachment_list(user=request.user, engagement=engagement),
             "attachment_form": AttachmentForm()

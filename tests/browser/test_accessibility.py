@@ -74,10 +74,11 @@ def registry(transactional_db):
     )
     ContactFactory(stakeholder=defender, name="Baraka M.")
     engagement = EngagementFactory(site=site, created_by=admin, stakeholders=[council])
-    CommitmentFactory(engagement=engagement, owner=manager)
+    commitment = CommitmentFactory(engagement=engagement, owner=manager)
     ConcernFactory(engagement=engagement, stakeholder=council)
     return {
         "engagement": engagement,
+        "commitment": commitment,
         "site": site,
         "council": council,
         "chair": chair,
@@ -127,6 +128,13 @@ def test_pages_of_an_uncleared_reviewer(live_server, registry, chromium):
     audit.visit_and_check(f"/stakeholders/{council.pk}/edit/", status=403, label="403 page")
     audit.visit_and_check("/stakeholders/999999/", status=404, label="404 page")
     audit.visit_and_check(f"/engagements/{registry['engagement'].pk}/", label="an engagement")
+    audit.visit_and_check("/engagements/")
+    audit.visit_and_check("/engagements/?date_from=banana&q=road", label="a bad filter")
+    audit.page.get_by_text("left out").first.wait_for()
+    audit.visit_and_check("/engagements/my-function/")
+    audit.visit_and_check("/engagements/commitments/")
+    audit.visit_and_check("/engagements/concerns/")
+    audit.visit_and_check("/engagements/log/", status=403, label="log, refused")
 
     audit.assert_clean()
 
@@ -168,6 +176,23 @@ def test_pages_of_a_cleared_security_manager(live_server, registry, chromium):
     audit.check("contact form with errors")
     audit.visit_and_check(f"/stakeholders/{council.pk}/contacts/{chair.pk}/")
 
+    engagement = registry["engagement"]
+    audit.visit_and_check(f"/engagements/{engagement.pk}/", label="an engagement, changeable")
+    audit.visit_and_check(f"/engagements/{engagement.pk}/edit/")
+    page.get_by_label("Date").fill("2999-01-01")
+    page.get_by_role("button", name="Save engagement").first.click()
+    page.locator(".invalid-feedback").first.wait_for()
+    audit.check("engagement form with errors")
+    audit.visit_and_check("/engagements/log/", status=200, label="log an engagement")
+    audit.visit_and_check("/engagements/?confidentiality=restricted", label="list, cleared")
+    audit.visit_and_check("/engagements/commitments/?status=&overdue=on")
+    audit.visit_and_check("/engagements/concerns/?type=allegation_public_security")
+    audit.visit_and_check(f"/engagements/commitments/{registry['commitment'].pk}/progress/")
+    page.get_by_label("Status").select_option("done")
+    page.get_by_role("button", name="Save").click()
+    page.locator(".invalid-feedback").first.wait_for()
+    audit.check("commitment progress with errors")
+
     audit.assert_clean()
 
 
@@ -196,6 +221,7 @@ def test_admin_pages_of_a_cleared_administrator(live_server, registry, chromium)
     audit.visit_and_check(f"{engagements}/{registry['engagement'].pk}/history/")
     audit.visit_and_check("/admin/engagement/commitment/")
     audit.visit_and_check("/admin/engagement/concern/")
+    audit.visit_and_check("/admin/engagement/attachment/")
 
     audit.assert_clean()
 

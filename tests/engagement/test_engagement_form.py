@@ -8,10 +8,13 @@ import re
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from engagement import services
+from engagement import selectors, services
 from engagement.models import Commitment, Concern, Engagement
 from stakeholders.models import (
     EngagementObjective,
@@ -1024,6 +1027,317 @@ class TestCommitmentProgress:
         assert client.post(self.url(commitment), {}).status_code == 302
         commitment.refresh_from_db()
         assert commitment.status == Commitment.Status.OPEN
+
+
+# --- odd and altered submissions --------------------------------------------------------
+
+# A row number no database row can have (beyond 64-bit integers).
+HUGE = "9" * 23
+SUBMITS = [{}, {"add_commitment": "1"}, {"add_concern": "1"}]
+ALTERED = "This part of the page came back incomplete or altered."
+
+
+class TestOddSubmissions:
+    """What a browser never sends (digits such as "²", numbers beyond any row, counts of
+    rows out of range) gets the page back with a message, never a server error, and
+    writes nothing."""
+
+    @pytest.fixture
+    def logged_in(self, client, member, site):
+        with_function(member, site, "security")
+        client.force_login(member)
+        return client
+
+    @pytest.mark.parametrize("submit", SUBMITS)
+    @pytest.mark.parametrize("field", ["stakeholders", "participants", "objectives"])
+    @pytest.mark.parametrize("value", ["²", HUGE])
+    def test_a_number_no_row_can_have_is_refused_as_an_unknown_choice(
+        self, logged_in, site, council, field, value, submit
+    ):
+        data = engagement_post(site, [council], **submit)
+        data[field] = [council.pk, value] if field == "stakeholders" else [value]
+        response = logged_in.post(log_url(site), data)
+        assert response.status_code == 200
+        content = response.content.decode()
+        assert PURPOSE in content  # what was typed is kept
+        if not submit:  # saving: refused on the field (adding a row shows no errors)
+            assert "Nothing was saved" in content
+            assert f"{value} is not one of the available choices." in content
+        assert nothing_written()
+
+    @pytest.mark.parametrize("submit", SUBMITS)
+    @pytest.mark.parametrize(
+        "counts",
+        [
+            {"commitments-TOTAL_FORMS": "-5"},
+            {"concerns-TOTAL_FORMS": "-1"},
+            {"commitments-TOTAL_FORMS": "-5", "concerns-TOTAL_FORMS": "-2"},
+            {"commitments-TOTAL_FORMS": "²"},
+            {"commitments-INITIAL_FORMS": "-1"},
+            {"commitments-INITIAL_FORMS": "2"},  # more existing rows than rows
+        ],
+        ids=["negative", "negative-concerns", "both-negative", "unicode", "initial", "more"],
+    )
+    def test_counts_of_rows_the_page_cannot_have_sent(
+        self, logged_in, site, council, cleared_member, counts, submit
+    ):
+        data = engagement_post(
+            site,
+            [council],
+            **management("commitments", total=1),
+            **commitment_row(0, cleared_member),
+            **submit,
+        )
+        data.update(counts)
+        response = logged_in.post(log_url(site), data)
+        assert response.status_code == 200
+        content = response.content.decode()
+        assert "Nothing was saved" in content
+        assert ALTERED in content
+        assert "Hidden field" not in content
+        assert PURPOSE in content
+        assert nothing_written()
+
+    def test_on_the_edit_page_an_altered_count_or_row_number_changes_nothing(
+        self, client, member, logged
+    ):
+        """A negative count of existing rows once made the existing row a new one (a
+        copy was written); counts and row numbers out of range are refused instead."""
+        commitment = logged.commitments.get()
+        client.force_login(member)
+        for changed, message in [
+            ({"commitments-INITIAL_FORMS": "-1"}, ALTERED),
+            ({"commitments-TOTAL_FORMS": "-5"}, ALTERED),
+            ({"commitments-INITIAL_FORMS": "3"}, ALTERED),
+            ({"commitments-0-id": "²"}, "This row is no longer one you can change here."),
+            ({"commitments-0-id": HUGE}, "This row is no longer one you can change here."),
+        ]:
+            for submit in SUBMITS:
+                data = edit_post(logged, summary="Changed")
+                data.update(existing_commitment_row(0, commitment, description="Changed too"))
+                data.update(changed, **submit)
+                response = client.post(edit_url(logged), data)
+                assert response.status_code == 200, changed
+                if not submit or message == ALTERED:
+                    assert message in response.content.decode(), changed
+        logged.refresh_from_db()
+        assert logged.summary == "First summary"
+        assert list(logged.commitments.all()) == [commitment]
+        commitment.refresh_from_db()
+        assert commitment.description == "Share the schedule"
+        assert logged.history.count() == 1
+        assert Commitment.history.count() == 1
+
+
+# --- who may own a commitment --------------------------------------------------------------
+
+
+def owner_options(content, index=0):
+    """The user numbers a row's owner list offers (the empty choice left out)."""
+    match = re.search(
+        rf'<select name="commitments-{index}-owner"[^>]*>(.*?)</select>', content, re.S
+    )
+    assert match
+    return {int(value) for value in re.findall(r'<option value="(\d+)"', match.group(1))}
+
+
+class TestCommitmentOwners:
+    """An owner is shown the commitment to update, so only those who may update it (their
+    role changes commitments) are offered, and the service takes no one else."""
+
+    def test_offered_are_members_whose_role_may_update_commitments(
+        self, client, member, cleared_member, reviewer, clo, superuser, site, other_site
+    ):
+        SiteMembership.objects.create(user=superuser, site=site)
+        granted = member_of(site, roles=[], username="granted")  # granted it in person
+        granted.user_permissions.add(
+            Permission.objects.get(
+                content_type__app_label="engagement", codename="change_commitment"
+            )
+        )
+        member_of(site, roles=[], username="no_role")
+        member_of(site, username="gone", is_active=False)
+        member_of(other_site, username="elsewhere")
+        client.force_login(member)
+        content = client.get(log_url(site)).content.decode()
+        assert owner_options(content) == {
+            member.pk,
+            cleared_member.pk,
+            clo.pk,
+            superuser.pk,
+            granted.pk,
+        }
+        assert reviewer.get_full_name() in content  # a participant all the same
+
+    def test_on_a_restricted_engagement_only_the_cleared_among_them(
+        self, client, member, cleared_member, site, council
+    ):
+        cleared_reviewer = member_of(site, cleared=True, roles=["Reviewer"], username="creviewer")
+        cleared_admin = member_of(site, cleared=True, roles=["Administrator"], username="cadmin")
+        restricted = EngagementFactory(
+            site=site,
+            created_by=cleared_member,
+            stakeholders=[council],
+            confidentiality=Engagement.Confidentiality.RESTRICTED,
+        )
+        client.force_login(cleared_member)
+        content = client.get(edit_url(restricted)).content.decode()
+        # The list a row added on the page takes.
+        assert owner_options(content, "__prefix__") == {cleared_member.pk, cleared_admin.pk}
+        assert cleared_reviewer.pk not in owner_options(content, "__prefix__")
+
+    def test_the_choices_are_one_query(
+        self, site, member, reviewer, clo, django_assert_num_queries
+    ):
+        with django_assert_num_queries(1):
+            owners = list(selectors.owner_choice_list(site=site))
+        assert owners == sorted([member, clo], key=lambda user: user.username)
+
+    def test_a_reviewer_sent_as_owner_is_refused_in_place(
+        self, client, member, reviewer, site, council
+    ):
+        with_function(member, site, "security")
+        client.force_login(member)
+        response = client.post(
+            log_url(site),
+            engagement_post(
+                site,
+                [council],
+                **management("commitments", total=1),
+                **commitment_row(0, reviewer),
+            ),
+        )
+        assert response.status_code == 200
+        assert "Select a valid choice." in fieldset(response.content.decode(), "commitments-0")
+        assert nothing_written()
+
+    def test_the_service_refuses_an_owner_who_may_not_update_it(
+        self, member, reviewer, site, logged
+    ):
+        with pytest.raises(ValidationError, match="The owner's role may not update commitments"):
+            services.commitment_create(
+                actor=member,
+                engagement=logged,
+                data={"description": "Report", "owner": reviewer, "due_on": site.today()},
+            )
+        commitment = logged.commitments.get()
+        with pytest.raises(ValidationError, match="The owner's role may not update commitments"):
+            services.commitment_update(
+                actor=member, commitment=commitment, data={"owner": reviewer}
+            )
+        commitment.refresh_from_db()
+        assert commitment.owner == member
+        assert logged.commitments.count() == 1
+        assert Commitment.history.count() == 1
+
+    def test_one_who_owns_a_commitment_they_may_not_update_gets_no_link_to_it(
+        self, client, reviewer, clo, cleared_member, site, council
+    ):
+        """A commitment given to a reviewer before this rule: the reviewer is not shown it
+        to update (they would be refused); its owner of a role that may, is."""
+        engagement = EngagementFactory(
+            site=site, created_by=cleared_member, stakeholders=[council]
+        )
+        theirs = CommitmentFactory(engagement=engagement, owner=reviewer, description="Old one")
+        mine = CommitmentFactory(engagement=engagement, owner=clo, description="New one")
+        progress = reverse("engagement:commitment_progress", args=[theirs.pk])
+        client.force_login(reviewer)
+        content = client.get(engagement.get_absolute_url()).content.decode()
+        assert "Commitments you own here" not in content
+        assert progress not in content
+        assert client.get(progress).status_code == 403
+        client.force_login(clo)
+        content = client.get(engagement.get_absolute_url()).content.decode()
+        assert "Commitments you own here" in content
+        assert reverse("engagement:commitment_progress", args=[mine.pk]) in content
+        assert progress not in content
+
+
+# --- reopening a commitment ------------------------------------------------------------
+
+
+def commitments_section(content):
+    match = re.search(
+        r'<section[^>]*aria-labelledby="commitments-heading".*?</section>', content, re.S
+    )
+    assert match
+    return match.group(0)
+
+
+class TestReopening:
+    """A commitment moved back to open or in progress has no closing date; its closing
+    note stays on the record (and in its history) but is not shown while it is open."""
+
+    @pytest.fixture
+    def closed(self, site, cleared_member, clo, council):
+        with_function(cleared_member, site, "security")
+        engagement = EngagementFactory(
+            site=site, created_by=cleared_member, stakeholders=[council]
+        )
+        return services.commitment_create(
+            actor=cleared_member,
+            engagement=engagement,
+            data={
+                "description": "Grade the road",
+                "owner": clo,
+                "due_on": datetime.date(2030, 1, 31),
+                "status": Commitment.Status.DONE,
+                "closing_note": "GRADED-NOTE",
+            },
+        )
+
+    @pytest.mark.parametrize("status", [Commitment.Status.OPEN, Commitment.Status.IN_PROGRESS])
+    def test_its_owner_reopens_it_on_the_progress_page(self, client, clo, site, closed, status):
+        assert closed.closed_on == site.today()
+        client.force_login(clo)
+        response = client.post(
+            reverse("engagement:commitment_progress", args=[closed.pk]),
+            {
+                "status": status,
+                "closing_note": "GRADED-NOTE",
+                "closed_on": site.today().isoformat(),
+            },
+        )
+        assert response.status_code == 302
+        closed.refresh_from_db()
+        assert (closed.status, closed.closed_on) == (status, None)
+        assert closed.closing_note == "GRADED-NOTE"
+        assert closed.history.earliest().closed_on == site.today()  # its history keeps it
+        section = commitments_section(
+            client.get(closed.engagement.get_absolute_url()).content.decode()
+        )
+        assert "Grade the road" in section
+        assert "GRADED-NOTE" not in section
+        assert site.today().isoformat() not in section
+
+    def test_an_editor_reopens_it_on_the_edit_page(self, client, cleared_member, site, closed):
+        engagement = closed.engagement
+        client.force_login(cleared_member)
+        data = edit_post(engagement, confidentiality=engagement.confidentiality)
+        data.update(existing_commitment_row(0, closed, status=Commitment.Status.OPEN))
+        response = client.post(edit_url(engagement), data)
+        assert response.status_code == 302
+        closed.refresh_from_db()
+        assert (closed.status, closed.closed_on) == (Commitment.Status.OPEN, None)
+
+    def test_a_closed_one_shows_its_note_and_date(self, client, cleared_member, site, closed):
+        client.force_login(cleared_member)
+        section = commitments_section(
+            client.get(closed.engagement.get_absolute_url()).content.decode()
+        )
+        assert "GRADED-NOTE" in section
+        assert site.today().isoformat() in section
+
+    def test_the_database_holds_the_rule(self, site, closed):
+        closed.status = Commitment.Status.OPEN
+        with pytest.raises(
+            ValidationError, match="Only a commitment done or dropped has a closing date."
+        ):
+            closed.full_clean()
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Commitment.objects.filter(pk=closed.pk).update(status=Commitment.Status.OPEN)
+        closed.refresh_from_db()
+        assert closed.status == Commitment.Status.DONE
 
 
 # --- quick with a large registry --------------------------------------------------------

@@ -7,6 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from engagement import services
 from engagement.models import Commitment, Engagement
 from stakeholders.models import EngagementObjective, SiteMembership, Stakeholder
 from tests.conftest import member_of
@@ -16,6 +17,7 @@ from tests.factories import (
     EngagementFactory,
     FunctionFactory,
     StakeholderFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -468,6 +470,129 @@ class TestLogButton:
         client.force_login(reviewer)
         content = body(client.get(URL))
         assert "Log an engagement" not in content
+
+    @pytest.mark.parametrize("url", [URL, MINE])
+    def test_not_offered_to_whom_may_log_but_has_no_site(self, client, url):
+        """A security manager whose role may log, but who is a member of no site: the
+        button would lead to a refusal (403), so it is not there."""
+        homeless = UserFactory(username="homeless", roles=["Security manager"])
+        assert homeless.has_perm("engagement.add_engagement")
+        client.force_login(homeless)
+        assert "Log an engagement" not in body(client.get(url))
+        assert client.get(reverse("engagement:add")).status_code == 403
+
+
+# --- what an uncleared author keeps of an engagement restricted out of their sight -------
+
+
+class TestFiledEngagements:
+    """Engagements the user logged that are restricted now, where they are not cleared:
+    listed with their date, format and site only."""
+
+    HEADING = "Engagements you logged that are now restricted"
+
+    def filed(self, site, author, *, days, format=Engagement.Format.WORKSHOP):
+        return EngagementFactory(
+            site=site,
+            created_by=author,
+            date=days_ago(site, days),
+            format=format,
+            purpose=f"{RESTRICTED_MARKER} purpose",
+            summary=f"{RESTRICTED_MARKER} summary",
+            confidentiality=Engagement.Confidentiality.RESTRICTED,
+        )
+
+    def section(self, response):
+        match = re.search(
+            r'<section[^>]*aria-labelledby="filed-heading".*?</section>', body(response), re.S
+        )
+        assert match, "no filed section"
+        return match.group(0)
+
+    def test_the_author_sees_date_format_and_site_only(
+        self, client, member, cleared_member, site, logged
+    ):
+        first = self.filed(site, member, days=40, format=Engagement.Format.WORKSHOP)
+        second = self.filed(site, member, days=20, format=Engagement.Format.SITE_VISIT)
+        self.filed(site, cleared_member, days=30)  # a colleague's: not the member's
+        client.force_login(member)
+        response = client.get(URL)
+        assert response.status_code == 200
+        section = self.section(response)
+        assert self.HEADING in section
+        items = re.findall(r"<li>(.*?)</li>", section, re.S)
+        assert len(items) == 2  # the member's two, not the colleague's
+        assert '<span class="badge text-bg-secondary">2</span>' in section
+        assert first.date.strftime("%-d %b %Y") in items[1]
+        assert "Workshop" in items[1] and site.name in items[1]
+        assert second.date.strftime("%-d %b %Y") in items[0]
+        assert "Site visit" in items[0]
+        # Nothing of their content, no way to them, and still not in the list itself.
+        content = body(response)
+        assert RESTRICTED_MARKER not in content
+        for engagement in (first, second):
+            assert engagement.get_absolute_url() not in content
+        assert first.pk not in [engagement.pk for engagement in response.context["page_obj"]]
+
+    def test_restricted_by_a_colleague_after_it_was_logged(
+        self, client, member, cleared_member, site, council
+    ):
+        """Logged internal by the member; a cleared colleague restricts it and corrects
+        its date: the member sees it filed, as they knew it."""
+        SiteMembership.objects.filter(user=member).update(function=FunctionFactory(code="sec"))
+        engagement = services.engagement_create(
+            actor=member,
+            site=site,
+            data={
+                "date": days_ago(site, 12),
+                "format": Engagement.Format.MEETING,
+                "purpose": f"{RESTRICTED_MARKER} purpose",
+                "summary": "Talked",
+            },
+            stakeholders=[council],
+        )
+        client.force_login(member)
+        assert self.HEADING not in body(client.get(URL))
+        services.engagement_update(
+            actor=cleared_member,
+            engagement=engagement,
+            data={
+                "confidentiality": Engagement.Confidentiality.RESTRICTED,
+                "date": days_ago(site, 11),
+                "format": Engagement.Format.WORKSHOP,
+            },
+        )
+        section = self.section(client.get(URL))
+        assert days_ago(site, 12).strftime("%-d %b %Y") in section
+        assert "Meeting" in section
+        assert days_ago(site, 11).strftime("%-d %b %Y") not in section
+        assert "Workshop" not in section
+        assert RESTRICTED_MARKER not in section
+
+    def test_nobody_else_sees_them(self, client, member, cleared_member, reviewer, site):
+        self.filed(site, member, days=5)
+        for user in (cleared_member, reviewer):  # the cleared see it in the list itself
+            client.force_login(user)
+            assert self.HEADING not in body(client.get(URL))
+
+    def test_the_function_view_does_not_repeat_them(self, client, member, site):
+        self.filed(site, member, days=5)
+        client.force_login(member)
+        assert self.HEADING not in body(client.get(MINE))
+
+    @pytest.mark.parametrize("count", [5, 50])
+    def test_one_query_whatever_their_number(
+        self, client, member, site, count, django_assert_max_num_queries
+    ):
+        client.force_login(member)
+        with django_assert_max_num_queries(20) as without:
+            client.get(URL)
+        for number in range(count):
+            self.filed(site, member, days=number + 1)
+        with django_assert_max_num_queries(len(without.captured_queries)) as captured:
+            response = client.get(URL)
+        assert len(re.findall(r"<li>", self.section(response))) == count
+        assert len(captured.captured_queries) == len(without.captured_queries)
 
 
 def test_the_navigation_marks_the_page(client, member):

@@ -517,3 +517,30 @@ def test_an_empty_register_says_what_it_looked_for(client, member, site, engagem
     content = body(client.get(COMMITMENTS, {"status": "open", "overdue": "on"}))
     assert "0 commitments match" in content
     assert "No commitment matches these filters." in content
+
+
+def test_the_filters_in_use_count_only_what_the_user_chose(client, member, site):
+    """A first visit shows the default (unresolved) commitments: no filter counts as in use,
+    on the folded filters' button of a phone."""
+    client.force_login(member)
+    assert client.get(COMMITMENTS).context["filter"].active_count == 0
+    assert "in use" not in body(client.get(COMMITMENTS))
+    chosen = client.get(COMMITMENTS, {"status": "done", "overdue": "on"})
+    assert chosen.context["filter"].active_count == 2
+    assert re.search(r"2<span class=\"visually-hidden\"> in use", body(chosen))
+
+
+def test_an_allegation_filed_is_dated_by_its_sites_calendar(client, member, site):
+    """Filed at 01:30 in Dar es Salaam (22:30 the day before in UTC): the filer reads the
+    site's date."""
+    site.time_zone = "Africa/Dar_es_Salaam"
+    site.save()
+    engagement = EngagementFactory(site=site, created_by=member)
+    with time_machine.travel(datetime.datetime(2026, 3, 4, 22, 30, tzinfo=datetime.UTC)):
+        ConcernFactory(
+            engagement=engagement, created_by=member, type=Concern.Type.ALLEGATION_PUBLIC
+        )
+    client.force_login(member)
+    content = body(client.get(CONCERNS))
+    assert "5 Mar 2026" in content
+    assert "4 Mar 2026" not in content

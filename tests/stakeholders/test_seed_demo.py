@@ -1,4 +1,5 @@
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -77,6 +78,9 @@ def test_dry_run_writes_nothing(settings):
     assert "14 stakeholder(s)" in output
     assert not Site.objects.exists()
     assert not get_user_model().objects.exists()
+    # Nor a file: the attachments' rows are rolled back, and their files never stored.
+    folder = Path(settings.STORAGES["attachments"]["OPTIONS"]["location"])
+    assert not folder.exists() or not any(path.is_file() for path in folder.rglob("*"))
 
 
 def test_the_demo_year_has_history_assessments_and_vulnerable_groups(settings):

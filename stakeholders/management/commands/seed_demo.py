@@ -341,7 +341,7 @@ class Command(BaseCommand):
             # Apps built on the registry add their own demo data (engagement imports
             # stakeholders, never the reverse, so they are found, not imported).
             added = {
-                config.verbose_name: config.seed_demo(site)
+                config.verbose_name: config.seed_demo(site, dry_run=dry_run)
                 for config in apps.get_app_configs()
                 if hasattr(config, "seed_demo")
             }
