@@ -394,3 +394,92 @@ class Attachment(TimeStampedModel):
 
     def get_absolute_url(self):
         return reverse("engagement:attachment_download", args=[self.pk])
+
+
+def is_community(category_field="category"):
+    """A condition on stakeholders (or, through `category_field`, on what names their
+    category): those whose category carries the Table 4E.2 perception indicators, the
+    local communities. Perception findings are recorded only for them."""
+    return Exists(
+        EngagementObjective.objects.filter(category=OuterRef(category_field)).exclude(indicator="")
+    )
+
+
+class Finding(TimeStampedModel):
+    """What a local community met in an engagement thinks, on one of the four community
+    indicators of Table 4E.2, on a five-point scale with the evidence in words. Findings
+    belong to their engagement: a restricted engagement's findings count only for those
+    who may see it."""
+
+    Indicator = EngagementObjective.Indicator
+
+    class Value(models.IntegerChoices):
+        VERY_NEGATIVE = 1, _("Very negative")
+        NEGATIVE = 2, _("Negative")
+        MIXED = 3, _("Neither positive nor negative")
+        POSITIVE = 4, _("Positive")
+        VERY_POSITIVE = 5, _("Very positive")
+
+    engagement = models.ForeignKey(
+        Engagement,
+        on_delete=models.CASCADE,
+        related_name="findings",
+        verbose_name=_("engagement"),
+    )
+    community = models.ForeignKey(
+        Stakeholder,
+        on_delete=models.PROTECT,
+        related_name="findings",
+        verbose_name=_("community"),
+        help_text=_("A local-community stakeholder met in the engagement."),
+    )
+    indicator = models.CharField(_("indicator"), max_length=40, choices=Indicator.choices)
+    value = models.PositiveSmallIntegerField(
+        _("finding"),
+        choices=Value.choices,
+        null=True,
+        blank=True,
+        help_text=_("Empty when the indicator was not discussed."),
+    )
+    evidence = models.TextField(
+        _("evidence"), blank=True, help_text=_("What was said or seen that supports it.")
+    )
+
+    history = AuditedHistory()
+
+    class Meta:
+        ordering = ["engagement", "community", "indicator"]
+        verbose_name = _("perception finding")
+        verbose_name_plural = _("perception findings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["engagement", "community", "indicator"],
+                name="finding_unique_per_engagement_community_indicator",
+                violation_error_message=_(
+                    "This community already has a finding on this indicator in this engagement."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(value__isnull=True) | Q(value__gte=1, value__lte=5),
+                name="finding_value_1_to_5",
+                violation_error_message=_("A finding is from 1 (very negative) to 5."),
+            ),
+            models.CheckConstraint(
+                condition=Q(value__isnull=True) | ~Q(evidence=""),
+                name="finding_value_with_evidence",
+                violation_error_message=_("A finding needs the evidence for it in words."),
+            ),
+        ]
+        indexes = [
+            # Perceptions page and a community's stakeholder page: its findings per indicator.
+            models.Index(fields=["community", "indicator"], name="finding_community_idx"),
+        ]
+
+    def __str__(self):
+        return _("%(indicator)s: %(value)s") % {
+            "indicator": self.get_indicator_display(),
+            "value": self.get_value_display() if self.value else _("not discussed"),
+        }
+
+    def get_absolute_url(self):
+        return self.engagement.get_absolute_url()

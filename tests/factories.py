@@ -4,7 +4,8 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from engagement.models import Commitment, Concern, Engagement
+from engagement.models import Commitment, Concern, Engagement, Finding
+from plans.models import Plan, PlannedEngagement
 from stakeholders.history import recorded
 from stakeholders.models import (
     Contact,
@@ -160,3 +161,49 @@ class ConcernFactory(factory.django.DjangoModelFactory):
     type = Concern.Type.OTHER
     description = factory.Faker("sentence")
     created_by = factory.SelfAttribute("engagement.created_by")
+
+
+class FindingFactory(factory.django.DjangoModelFactory):
+    """A finding on one community met in the engagement (`community` must be one of its
+    stakeholders for the record to make sense; the factory does not check)."""
+
+    class Meta:
+        model = Finding
+
+    engagement = factory.SubFactory(EngagementFactory)
+    community = factory.SubFactory(StakeholderFactory)
+    indicator = Finding.Indicator.SATISFACTION
+    value = Finding.Value.MIXED
+    evidence = factory.Faker("sentence")
+
+
+class PlanFactory(factory.django.DjangoModelFactory):
+    """A draft SEP for the site's current calendar year."""
+
+    class Meta:
+        model = Plan
+
+    site = factory.SubFactory(SiteFactory)
+    title = factory.LazyAttribute(lambda o: f"SEP {o.starts_on.year}")
+    starts_on = factory.LazyAttribute(lambda o: o.site.today().replace(month=1, day=1))
+    ends_on = factory.LazyAttribute(lambda o: o.starts_on.replace(month=12, day=31))
+    created_by = factory.SubFactory(UserFactory)
+    updated_by = factory.SelfAttribute("created_by")
+
+
+class PlannedEngagementFactory(factory.django.DjangoModelFactory):
+    """A quarterly line for a category, led by a new function."""
+
+    class Meta:
+        model = PlannedEngagement
+        skip_postgeneration_save = True
+
+    plan = factory.SubFactory(PlanFactory)
+    category = factory.SubFactory(CategoryFactory)
+    lead_function = factory.SubFactory(FunctionFactory)
+    frequency = PlannedEngagement.Frequency.QUARTERLY
+
+    @factory.post_generation
+    def objectives(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.objectives.set(extracted)

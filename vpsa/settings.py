@@ -144,6 +144,8 @@ INSTALLED_APPS = [
     "simple_history",
     "stakeholders",
     "engagement",
+    "plans",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
