@@ -27,7 +27,7 @@ class EngagementConfig(AppConfig):
         for the page's own list of objectives."""
         from django.core.paginator import Paginator
 
-        from engagement import selectors
+        from engagement import perceptions, selectors
 
         user = request.user
         engagements = Paginator(
@@ -36,7 +36,10 @@ class EngagementConfig(AppConfig):
         ).get_page(request.GET.get(TIMELINE_PAGE_PARAM))
         query = request.GET.copy()
         query.pop(TIMELINE_PAGE_PARAM, None)
-        return [
+        objectives = list(
+            selectors.objective_last_addressed_list(user=user, stakeholder=stakeholder)
+        )
+        sections = [
             {
                 "template": "engagement/includes/_stakeholder_timeline.html",
                 "replaces": ["objectives"],
@@ -52,9 +55,28 @@ class EngagementConfig(AppConfig):
                     "concerns": selectors.stakeholder_open_concern_list(
                         user=user, stakeholder=stakeholder
                     ),
-                    "objectives": selectors.objective_last_addressed_list(
-                        user=user, stakeholder=stakeholder
-                    ),
+                    "objectives": objectives,
                 },
             }
         ]
+        # A local community's own perception trend (nothing for other stakeholders): its
+        # category's objectives, read above, say whether it is one.
+        trend = perceptions.community_trend(
+            user=user,
+            stakeholder=stakeholder,
+            community=any(objective.indicator for objective in objectives),
+        )
+        if trend is not None:
+            sites = list(stakeholder.sites.all())  # the user's own, as the page shows them
+            sections.append(
+                {
+                    "template": "engagement/includes/_perception_trend.html",
+                    "context": {
+                        "stakeholder": stakeholder,
+                        "report": trend,
+                        "chart_data": perceptions.chart_data([trend]),
+                        "site": sites[0] if sites else None,
+                    },
+                }
+            )
+        return sections

@@ -1,9 +1,11 @@
 """A year of engagement at the demo site, logged through the services as its people would:
-community meetings and police liaison, government and embassy briefings, a restricted
-meeting with a human rights defender, commitments (some overdue), concerns, an
-allegation under investigation, and attachments (the minutes of the first village meeting
-as a PDF, a photo of the women's focus group's flip chart), stored through the service in
-the attachments storage like any upload. Called by `seed_demo` through `EngagementConfig`.
+community meetings with their perception findings (each of the last four quarters has
+findings on at least two communities), police liaison, government and embassy briefings,
+a restricted meeting with a human rights defender, commitments (some overdue), concerns,
+an allegation under investigation, and attachments (the minutes of the first village
+meeting as a PDF, a photo of the women's focus group's flip chart), stored through the
+service in the attachments storage like any upload. Called by `seed_demo` through
+`EngagementConfig`.
 
 Fictional people and organisations; any likeness to real ones is accidental.
 """
@@ -54,6 +56,40 @@ ENGAGEMENTS = [
                 "description": "Dust from haul trucks on the village road.",
                 "response": "Water bowser twice a day in the dry season.",
                 "satisfaction": "partly",
+                "severity": "medium",
+                "status": "closed",
+            },
+        ],
+    ),
+    (
+        325,
+        "clo",
+        "community_meeting",
+        ["Ntatu artisanal miners' association"],
+        [("local-communities", 0), ("local-communities", 3)],
+        None,
+        (29, 4),
+        None,
+        "Hear the association on access to the old tailings inside the lease.",
+        "Members want to rework the old tailings; they see the lease as closing their living.",
+        "Police raids at the diggings; guards at the lease boundary.",
+        "The closed areas and the reasons to be explained in writing.",
+        [
+            (
+                "Explain in writing which tailings areas are closed and why",
+                "clo",
+                30,
+                "done",
+                "Letter read out and left with the association's secretary.",
+            ),
+        ],
+        [
+            {
+                "type": "land_access",
+                "stakeholder": "Ntatu artisanal miners' association",
+                "description": "No access to the old tailings inside the lease.",
+                "response": "Closed for safety; the areas and reasons to be explained in writing.",
+                "satisfaction": "not_satisfied",
                 "severity": "medium",
                 "status": "closed",
             },
@@ -182,6 +218,41 @@ ENGAGEMENTS = [
         [],
     ),
     (
+        215,
+        "clo",
+        "community_meeting",
+        ["Mwanzo village council"],
+        [("local-communities", 0), ("local-communities", 1)],
+        None,
+        (71, 30),
+        None,
+        "Hear the village on its water supply and on the incidents at the lease boundary.",
+        "Shallow wells by the haul road are drying up and the village asks for a borehole. "
+        "Word of the beating at the Ntatu boundary has reached the village.",
+        "What happened at the Ntatu boundary; who the guards answer to.",
+        "A borehole at the primary school agreed with the district water office.",
+        [
+            (
+                "Drill and commission a borehole at Mwanzo primary school",
+                "admin",
+                100,
+                "done",
+                "Borehole commissioned and handed to the village water committee.",
+            ),
+        ],
+        [
+            {
+                "type": "environment",
+                "stakeholder": "Mwanzo village council",
+                "description": "Shallow wells near the haul road are drying up.",
+                "response": "A borehole at the primary school, with the district water office.",
+                "satisfaction": "satisfied",
+                "severity": "high",
+                "status": "closed",
+            },
+        ],
+    ),
+    (
         200,
         "clo",
         "meeting",
@@ -203,6 +274,23 @@ ENGAGEMENTS = [
                 "Contact only through the CLO's phone; never named in shared minutes.",
             ),
         ],
+        [],
+    ),
+    (
+        180,
+        "clo",
+        "community_meeting",
+        ["Ntatu artisanal miners' association"],
+        [("local-communities", 1), ("local-communities", 3)],
+        None,
+        (33, 5),
+        None,
+        "Report back on the review of guard conduct at the boundary.",
+        "Two shifts were retrained and one guard dismissed; tools are now logged and returned. "
+        "The commission has interviewed witnesses.",
+        "Guard conduct at the boundary; police fines at the ridge.",
+        "Quarterly report-back meetings agreed.",
+        [],
         [],
     ),
     (
@@ -246,6 +334,23 @@ ENGAGEMENTS = [
         [],
     ),
     (
+        140,
+        "clo",
+        "focus_group",
+        ["Ilembo women's savings group"],
+        [("local-communities", 1), ("local-communities", 3)],
+        None,
+        (21, 21),
+        None,
+        "Follow up on guard behaviour and the lighting at the boundary gate.",
+        "Guards were briefed and greet women on the market path. The lighting poles are "
+        "delivered but not yet installed.",
+        "Guard behaviour on the market path.",
+        "Lighting to be installed by the contractor; a progress call in a month.",
+        [],
+        [],
+    ),
+    (
         120,
         "admin",
         "meeting",
@@ -267,6 +372,23 @@ ENGAGEMENTS = [
                 "",
             ),
         ],
+        [],
+    ),
+    (
+        95,
+        "clo",
+        "community_meeting",
+        ["Mwanzo village council"],
+        [("local-communities", 0), ("local-communities", 2)],
+        None,
+        (102, 47),
+        None,
+        "Hand over the borehole at the primary school.",
+        "The borehole was handed to the village water committee; the council thanked the site "
+        "for keeping its word.",
+        "The new community policing officer's visits.",
+        "The water committee trained to maintain the pump.",
+        [],
         [],
     ),
     (
@@ -296,6 +418,23 @@ ENGAGEMENTS = [
                 "status": "open",
             },
         ],
+    ),
+    (
+        40,
+        "clo",
+        "community_meeting",
+        ["Ntatu artisanal miners' association"],
+        [("local-communities", 1), ("local-communities", 2)],
+        None,
+        (38, 7),
+        None,
+        "Report back on the investigation of the boundary allegation.",
+        "The commission's findings are still pending. Ten members were hired for the road "
+        "works; access to the tailings is still refused.",
+        "Police fines at the ridge; the investigation.",
+        "The association will be told as soon as the commission reports.",
+        [],
+        [],
     ),
     (
         30,
@@ -332,6 +471,147 @@ ENGAGEMENTS = [
         [],
     ),
 ]
+
+
+# The community perception findings recorded at the demo's community meetings, by the
+# engagement's "days ago": {community: {indicator: (value 1-5 or None, evidence)}}. The
+# story: Mwanzo's satisfaction rises once the borehole promised is handed over; attitudes
+# to site security dip around the beating at the Ntatu boundary and recover slowly as
+# guards are retrained; confidence in the police and the courts stays low throughout.
+S, A, P, J = (
+    "satisfaction",
+    "security_attitude",
+    "public_security_relationship",
+    "justice_confidence",
+)
+FINDINGS = {
+    350: {
+        "Mwanzo village council": {
+            S: (
+                2,
+                "Dust from the haul trucks and patrols by the school path dominated; the "
+                "chairperson said the village sees little benefit from the mine.",
+            ),
+            A: (
+                3,
+                "Guards are polite at the gate, but night patrols on the school path "
+                "frighten parents.",
+            ),
+            P: (
+                3,
+                "The council sees the police only when there is trouble; no complaint "
+                "about them was raised.",
+            ),
+            J: (2, "Elders said cases reported at the police post are rarely followed up."),
+        },
+    },
+    325: {
+        "Ntatu artisanal miners' association": {
+            S: (2, "Members see the lease as closing their living on the old tailings."),
+            A: (3, "Guards “mostly leave us alone” at the boundary; no incident was raised."),
+            P: (2, "Police raid the diggings now and then and take gold without receipts."),
+            J: (1, "Nobody present had seen a complaint against the police succeed."),
+        },
+    },
+    290: {
+        "Ilembo women's savings group": {
+            S: (3, "Glad to be heard apart from the council; site jobs go to men from outside."),
+            A: (2, "Women are afraid of passing the guards at the boundary fence after dark."),
+            J: (2, "Women said they would not report harassment to the police post."),
+        },
+    },
+    240: {
+        "Ntatu artisanal miners' association": {
+            S: (1, "Members left the meeting for a time in protest at the boundary incidents."),
+            A: (
+                1,
+                "Members described guards confiscating tools and a beating at the "
+                "boundary; several now avoid the fence.",
+            ),
+            P: (2, "The police came after the incident and took the guards' statements first."),
+            J: (
+                1,
+                "They doubt anyone will act against the site's guards; they accepted the "
+                "referral to the commission after a long discussion.",
+            ),
+        },
+    },
+    215: {
+        "Mwanzo village council": {
+            S: (
+                2,
+                "Wells by the haul road are drying up; the village links it to the "
+                "mine's water use.",
+            ),
+            A: (
+                2,
+                "Word of the beating at the Ntatu boundary has spread; parents ask "
+                "again who the guards answer to.",
+            ),
+            P: (3, "No change: the police are rarely seen in the village."),
+            J: (2, "Elders asked why nobody has been charged over the Ntatu beating."),
+        },
+    },
+    180: {
+        "Ntatu artisanal miners' association": {
+            S: (2, "Still no access to the tailings."),
+            A: (
+                2,
+                "Fewer confrontations since the retraining; tools are now logged and returned.",
+            ),
+            P: (2, "A police patrol fined diggers at the ridge last month."),
+            J: (1, "The investigation is slow; members doubt anyone will be held to account."),
+        },
+    },
+    140: {
+        "Ilembo women's savings group": {
+            S: (3, "Pleased with the women's grievance contact; the lighting is still awaited."),
+            A: (3, "Guards now greet women on the market path and no longer stop them."),
+            J: (2, "Still would not take a harassment complaint to the police post."),
+        },
+    },
+    95: {
+        "Mwanzo village council": {
+            S: (4, "Borehole handed over; the chairperson said the site kept its word."),
+            A: (4, "No complaint about patrols since the route moved."),
+            P: (3, "The new community policing officer visited the village once."),
+            J: (2, "Elders still ask about the outcome of the Ntatu investigation."),
+        },
+    },
+    60: {
+        "Kasanga pastoralist community": {
+            S: (
+                2,
+                "No safe crossing to the river; herders say the tailings facility cut "
+                "their route.",
+            ),
+            A: (3, "Herders have had no trouble with the site's guards."),
+            P: (2, "Police once fined herders at the fence; they fear it will happen again."),
+            J: (2, "Elders settle disputes themselves and expect little from the courts."),
+        },
+    },
+    40: {
+        "Ntatu artisanal miners' association": {
+            S: (3, "Ten members were hired for the road works; the tailings stay closed."),
+            A: (2, "Fewer incidents, but members still avoid the fence at night."),
+            P: (2, "Police fines at the ridge continue."),
+            J: (1, "No outcome from the commission after eight months."),
+        },
+    },
+    10: {
+        "Mwanzo village council": {
+            S: (4, "The village welcomed the moved patrols and the borehole."),
+            A: (4, "No complaint about the guards; the school path is quiet at night."),
+            P: (3, "The community policing officer now visits monthly."),
+            J: (2, "The Ntatu case is still talked about: “nothing happens to the strong”."),
+        },
+        "Ilembo women's savings group": {
+            S: (3, "Lighting at the gate still not installed; women asked for a date."),
+            A: (3, "Guards' behaviour on the market path has kept improving."),
+            P: (None, "The group preferred not to talk about the police in a mixed meeting."),
+        },
+    },
+}
 
 
 def seed(site, *, store_files=True):
@@ -397,6 +677,7 @@ def seed(site, *, store_files=True):
                 for what, owner, due_in, status, note in commitments
             ],
             concerns=[_concern(concern, date, stakeholders) for concern in concerns],
+            findings=_findings(FINDINGS.get(days_ago, {}), stakeholders),
         )
         for kind, name, description, make in ATTACHMENTS.get(days_ago, ()) if store_files else ():
             services.attachment_create(
@@ -407,6 +688,15 @@ def seed(site, *, store_files=True):
                 description=description,
             )
     return len(ENGAGEMENTS)
+
+
+def _findings(by_community, stakeholders):
+    named = {stakeholder.name: stakeholder for stakeholder in stakeholders}
+    return [
+        {"community": named[name], "indicator": indicator, "value": value, "evidence": evidence}
+        for name, indicators in by_community.items()
+        for indicator, (value, evidence) in indicators.items()
+    ]
 
 
 def _concern(fields, date, stakeholders):

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from engagement import selectors
+from engagement import perceptions, selectors
 from engagement.models import Commitment, Concern, Engagement
 from stakeholders.filters import (
     CheckFilter,
@@ -191,11 +191,15 @@ class CommitmentFilterSet(ScopedFilterSet):
 class ConcernFilterSet(ScopedFilterSet):
     """The concerns register: give it `selectors.concern_register(user=...)`. The
     allegation types are offered only to users cleared at one of their sites (only they
-    see allegations)."""
+    see allegations). "Any allegation" (`allegations`) takes both allegation types at
+    once: the dashboard's allegation figures link here with it."""
+
+    ALLEGATIONS = "allegations"
+    TYPES = [(ALLEGATIONS, _("Any allegation")), *Concern.Type.choices]
 
     site = _site_filter("engagement__site")
     type = django_filters.ChoiceFilter(
-        label=_("Type"), choices=Concern.Type.choices, empty_label=_("All types")
+        label=_("Type"), choices=TYPES, empty_label=_("All types"), method="with_type"
     )
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=Concern.Status.choices, empty_label=_("Any status")
@@ -218,3 +222,65 @@ class ConcernFilterSet(ScopedFilterSet):
                 for value, label in Concern.Type.choices
                 if value not in Concern.ALLEGATIONS
             ]
+
+    def with_type(self, queryset, name, value):
+        if value == self.ALLEGATIONS:
+            return queryset.filter(type__in=Concern.ALLEGATIONS)
+        return queryset.filter(type=value)
+
+
+class PerceptionFilterSet(ScopedFilterSet):
+    """The community perceptions page: give it `perceptions.counted_finding_list(user=...)`. One
+    site at a time, always: the one asked for if it is the user's, else their first (a bad
+    value is named and the first shown). By default the last eight quarters up to that
+    site's today. The community options are that site's communities the user may see, by
+    the name they may see (the placeholder for a hidden one)."""
+
+    site = django_filters.ModelChoiceFilter(
+        label=_("Site"),
+        field_name="engagement__site",
+        queryset=Site.objects.none(),
+        empty_label=None,
+    )
+    date_from = django_filters.DateFilter(
+        label=_("From"), field_name="engagement__date", lookup_expr="gte", widget=DATE_INPUT
+    )
+    date_to = django_filters.DateFilter(
+        label=_("To"), field_name="engagement__date", lookup_expr="lte", widget=DATE_INPUT
+    )
+    community = StakeholderChoiceFilter(
+        label=_("Community"),
+        field_name="community",
+        queryset=Stakeholder.objects.none(),
+        empty_label=_("All communities"),
+    )
+
+    def __init__(self, data=None, queryset=None, *, user, prefix=None):
+        sites = list(site_list(user=user)) if getattr(user, "is_authenticated", False) else []
+        asked = str((data or {}).get("site", ""))
+        self.site = next((site for site in sites if str(site.pk) == asked), None) or (
+            sites[0] if sites else None
+        )
+        self.defaults = {}
+        if self.site is not None:
+            date_from, date_to = perceptions.default_period(self.site.today())
+            self.defaults = {"site": self.site, "date_from": date_from, "date_to": date_to}
+        super().__init__(data, queryset, user=user, prefix=prefix)
+
+    def scope(self, user):
+        self.filters["site"].queryset = site_list(user=user)
+        if self.site is not None:
+            self.filters["community"].queryset = perceptions.community_list(
+                user=user, site=self.site
+            )
+
+    def filter_queryset(self, queryset):
+        # Whatever was asked, one of the user's sites (a bad value falls back, above).
+        if self.site is None:
+            return queryset.none()
+        return super().filter_queryset(queryset).filter(engagement__site=self.site)
+
+    def chosen(self, name):
+        """The value of a filter as applied: None when empty or left out."""
+        self.form.is_valid()
+        return self.form.cleaned_data.get(name)

@@ -2,6 +2,8 @@
 what may be written live in `engagement.services`, whose refusals the views show on these
 forms with `stakeholders.forms.add_service_errors`."""
 
+import re
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,7 +15,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from engagement import attachments, selectors
-from engagement.models import Attachment, Commitment, Concern, Engagement
+from engagement.models import Attachment, Commitment, Concern, Engagement, Finding
 from engagement.services import (
     COMMITMENT_FIELDS,
     CONCERN_FIELDS,
@@ -82,12 +84,15 @@ class CategoryOptionsMixin:
         instance = getattr(value, "instance", None)
         if instance is not None:
             option["attrs"]["data-category"] = instance.category_id
+            if getattr(instance, "carries_indicators", False):
+                option["attrs"]["data-community"] = True
         return option
 
 
 class StakeholderPicker(CategoryOptionsMixin, forms.SelectMultiple):
     """The stakeholders met: a plain `<select multiple>`, made searchable by Tom Select
-    (static/js/engagement-form.js) where JavaScript runs."""
+    (static/js/engagement-form.js) where JavaScript runs. A local community's option says
+    so (`data-community`): the script shows its findings grid when it is chosen."""
 
 
 class ObjectiveCheckboxes(CategoryOptionsMixin, forms.CheckboxSelectMultiple):
@@ -405,6 +410,124 @@ class CommitmentProgressForm(ClosingMixin, forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.changed_data}
 
 
+# --- perception findings ----------------------------------------------------------------
+
+# A finding row's fields as the page sends them: findings-<community>-<indicator>-<field>.
+FINDING_FIELD_NAME = re.compile(r"^findings-([^-]+)-([a-z_]+)-(value|evidence)$")
+
+
+def finding_prefix(community_pk, indicator):
+    return f"findings-{community_pk}-{indicator}"
+
+
+class FindingForm(forms.Form):
+    """What a community thought on one indicator: a value on the five-point scale or "not
+    discussed", and the evidence in words (needed with a value). The row's community and
+    indicator come from the page, never from what is sent."""
+
+    value = forms.TypedChoiceField(
+        choices=[
+            ("", _("Not discussed")),
+            *[
+                (value, _("%(value)d · %(label)s") % {"value": value, "label": label})
+                for value, label in Finding.Value.choices
+            ],
+        ],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    evidence = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"})
+    )
+
+    def __init__(self, *args, community, indicator, existing=None, **kwargs):
+        if existing is not None:
+            kwargs["initial"] = {"value": existing.value, "evidence": existing.evidence}
+        super().__init__(*args, **kwargs)
+        self.community, self.indicator, self.existing = community, indicator, existing
+        self.indicator_label = Finding.Indicator(indicator).label
+        self.fields["value"].label = self.indicator_label
+        self.fields["evidence"].label = _("Evidence")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("value") is not None and not data.get("evidence"):
+            self.add_error("evidence", _("A finding needs the evidence for it in words."))
+        return data
+
+    def widget(self, name):
+        """The field's widget, marked invalid and pointing at its errors when it has
+        some (read when the page is drawn, after the services' refusals are added)."""
+        field = self[name]
+        attrs = {}
+        if field.errors:
+            css = field.field.widget.attrs.get("class", "")
+            attrs = {
+                "class": f"{css} is-invalid".strip(),
+                "aria-invalid": "true",
+                "aria-describedby": f"{field.auto_id}_error",
+            }
+        return field.as_widget(attrs=attrs)
+
+    def value_widget(self):
+        return self.widget("value")
+
+    def evidence_widget(self):
+        return self.widget("evidence")
+
+    def service_row(self):
+        """The row as `services` takes it when it asks for a change: a finding new or
+        different from the one stored (not discussed and empty removes it); else None
+        (also for a row that did not come back)."""
+        if not self.is_bound:
+            return None
+        value, evidence = self.cleaned_data.get("value"), self.cleaned_data.get("evidence", "")
+        if self.existing is None:
+            if value is None and not evidence:
+                return None
+        elif (self.existing.value, self.existing.evidence) == (value, evidence):
+            return None
+        return {
+            "community": self.community,
+            "indicator": self.indicator,
+            "value": value,
+            "evidence": evidence,
+        }
+
+
+class FindingGrid:
+    """The four indicators of one community on the page, in the order of Table 4E.2.
+    `removed`: the community is no longer among the stakeholders chosen while something
+    is typed (or stored) for it, so the grid stays in sight until it is cleared."""
+
+    def __init__(self, data, *, community, name, existing, removed=False):
+        self.community, self.name, self.removed = community, name, removed
+        self.pk = getattr(community, "pk", community)
+        self.rows = []
+        for indicator in Finding.Indicator.values:
+            prefix = finding_prefix(self.pk, indicator)
+            # A row that did not come back (its grid was not on the page sent) is shown as
+            # stored and changes nothing: only what is sent is written.
+            sent = data is not None and any(
+                f"{prefix}-{name}" in data for name in ("value", "evidence")
+            )
+            self.rows.append(
+                FindingForm(
+                    data if sent else None,
+                    prefix=prefix,
+                    community=community,
+                    indicator=indicator,
+                    existing=existing.get(indicator),
+                )
+            )
+
+    @property
+    def element_id(self):
+        return f"findings-{self.pk}"
+
+
 class RowManagementForm(ManagementForm):
     """A formset's counts of rows sent and of existing rows among them: whole numbers, not
     negative, no more existing rows than rows. Anything else was not sent by the page
@@ -488,16 +611,23 @@ def _quiet(form):
 class EngagementPage:
     """Everything the "log an engagement" page and its edit page submit at once: the
     engagement, its commitments and its concerns (formsets, prefixes "commitments" and
-    "concerns"). Only rows typed into are written; rows the user may not see (an
-    allegation, for the uncleared) are not on the page at all. Nothing here writes: the
-    view hands `service_kwargs()` to the services and their refusals to
+    "concerns"), and the perception findings on the communities met (`FindingGrid`s, one
+    per community, for users whose role records findings). Only rows typed into are
+    written; rows the user may not see (an allegation, for the uncleared; the findings on
+    a community whose identity is hidden from them) are not on the page at all. Nothing
+    here writes: the view hands `service_kwargs()` to the services and their refusals to
     `add_service_error`.
 
     A submit named `add_commitment` or `add_concern` (the "add a row" buttons without
-    JavaScript) asks for the page again with one more empty row, keeping what was typed.
+    JavaScript) asks for the page again with one more empty row, keeping what was typed;
+    one named `show_findings`, with the findings of the communities now chosen.
     """
 
-    ADD = {"add_commitment": "commitments", "add_concern": "concerns"}
+    ADD = {
+        "add_commitment": "commitments",
+        "add_concern": "concerns",
+        "show_findings": "findings",
+    }
 
     def __init__(self, data=None, *, user, site, engagement=None):
         self.user, self.site, self.engagement = user, site, engagement
@@ -523,6 +653,7 @@ class EngagementPage:
             },
         )
         stakeholders = self.form.fields["stakeholders"].queryset
+        self.chosen = self._chosen_stakeholders(stakeholders)
         self.concerns = _formset(ConcernForm, extra=0 if editing else 1)(
             data,
             prefix="concerns",
@@ -536,11 +667,16 @@ class EngagementPage:
                 "stakeholders": stakeholders,
                 "raised_by": [
                     (stakeholder.pk, redaction.display_name(stakeholder))
-                    for stakeholder in self._chosen_stakeholders(stakeholders)
+                    for stakeholder in self.chosen
                 ],
             },
         )
-        self._rows = {"commitments": [], "concerns": []}
+        self._rows = {"commitments": [], "concerns": [], "findings": []}
+        self.records_findings = selectors.can_record_findings(user=user)
+        self.finding_grids, self.kept_finding_communities = [], []
+        self.findings_error = None
+        if self.records_findings:
+            self._build_finding_grids(data, stakeholders)
 
     def _chosen_stakeholders(self, offered):
         """The stakeholders met as the page now stands: those typed in, or the
@@ -556,31 +692,118 @@ class EngagementPage:
             ]
         return []
 
+    def _build_finding_grids(self, data, offered):
+        """One grid per community whose findings the page shows: each community chosen
+        among the stakeholders met, each with findings stored (that the user may see), and
+        each whose rows came back with something typed (kept, even if no longer chosen,
+        so nothing typed is lost). Findings on a community hidden from the user are kept
+        out of sight and untouched (`kept_finding_communities`, by placeholder)."""
+        existing = {}
+        if self.engagement is not None:
+            for finding in selectors.finding_list(user=self.user, engagement=self.engagement):
+                if redaction.identity_visible(finding.community):
+                    existing.setdefault(finding.community_id, {})[finding.indicator] = finding
+                elif finding.community not in self.kept_finding_communities:
+                    self.kept_finding_communities.append(finding.community)
+        shown = {s.pk: s for s in self.chosen if getattr(s, "carries_indicators", False)}
+        chosen = {s.pk for s in self.chosen}
+        for finding_rows in existing.values():
+            community = next(iter(finding_rows.values())).community
+            shown.setdefault(community.pk, community)
+        if data is not None:
+            typed = self._typed_communities(data)
+            unknown = typed - {s.pk for s in offered.filter(pk__in=typed)}
+            for stakeholder in offered.filter(pk__in=typed - set(shown)):
+                shown[stakeholder.pk] = stakeholder
+            if unknown or self._unreadable_rows(data):
+                self.findings_error = _(
+                    "Findings came back for a community this page does not offer. Reload "
+                    "the page and enter them again."
+                )
+        ordered = sorted(shown.values(), key=lambda s: (s.name.lower(), s.pk))
+        self.finding_grids = [
+            FindingGrid(
+                data,
+                community=community,
+                name=redaction.display_name(community),
+                existing=existing.get(community.pk, {}),
+                removed=self.form.is_bound and community.pk not in chosen,
+            )
+            for community in ordered
+        ]
+
+    @staticmethod
+    def _typed_communities(data):
+        """The communities (row numbers) whose finding rows came back with something
+        typed in them."""
+        found = set()
+        for name in data:
+            match = FINDING_FIELD_NAME.match(name)
+            if match and any(value.strip() for value in data.getlist(name)):
+                pk = row_id(match.group(1))
+                if pk is not None:
+                    found.add(pk)
+        return found
+
+    @staticmethod
+    def _unreadable_rows(data):
+        """Whether finding rows came back that no page draws: a community that is no row
+        number, an indicator that is not one."""
+        for name in data:
+            match = FINDING_FIELD_NAME.match(name)
+            if match and any(value.strip() for value in data.getlist(name)):
+                if row_id(match.group(1)) is None:
+                    return True
+                if match.group(2) not in Finding.Indicator.values:
+                    return True
+        return False
+
+    @property
+    def finding_forms(self):
+        return [row for grid in self.finding_grids for row in grid.rows]
+
+    def finding_template(self):
+        """The grid the page's script copies for a community chosen (its number and name
+        filled in by the script)."""
+        return FindingGrid(None, community="__community__", name="", existing={})
+
     @property
     def formsets(self):
         return {"commitments": self.commitments, "concerns": self.concerns}
 
     @classmethod
     def row_requested(cls, data):
-        """Which formset asked for one more row ("commitments", "concerns"), or None."""
+        """Which part asked to be shown again ("commitments" or "concerns" for one more
+        row, "findings" for the grids of the communities chosen), or None."""
         return next((rows for name, rows in cls.ADD.items() if name in data), None)
 
     @classmethod
     def with_added_row(cls, data, *, rows, **kwargs):
-        """The page again from what was typed, with one more empty row in `rows`, and no
-        errors shown: nothing was submitted for saving. Counts of rows the page cannot
-        have sent are left as they came, for the formset to refuse (its message shown)."""
+        """The page again from what was typed, with one more empty row in `rows` (none for
+        "findings": the grids follow the communities chosen), and no errors shown:
+        nothing was submitted for saving. Counts of rows the page cannot have sent are
+        left as they came, for the formset to refuse (its message shown)."""
         data = data.copy()
-        sent = RowManagementForm(data, prefix=rows)
-        if sent.is_valid():
-            total = min(sent.cleaned_data[TOTAL_FORM_COUNT], MAX_ROWS - 1) + 1
-            data[f"{rows}-{TOTAL_FORM_COUNT}"] = str(total)
+        if rows in ("commitments", "concerns"):
+            sent = RowManagementForm(data, prefix=rows)
+            if sent.is_valid():
+                total = min(sent.cleaned_data[TOTAL_FORM_COUNT], MAX_ROWS - 1) + 1
+                data[f"{rows}-{TOTAL_FORM_COUNT}"] = str(total)
         page = cls(data, **kwargs)
-        for form in [page.form, *page.commitments.forms, *page.concerns.forms]:
+        for form in [
+            page.form,
+            *page.commitments.forms,
+            *page.concerns.forms,
+            *page.finding_forms,
+        ]:
             _quiet(form)
         for formset in page.formsets.values():
             if formset.management_form.is_valid():
                 formset._errors, formset._non_form_errors = [], formset.error_class()
+        if rows == "findings":
+            if page.finding_grids:
+                page.finding_grids[0].rows[0].fields["value"].widget.attrs["autofocus"] = True
+            return page
         added = page.formsets[rows]
         if added.management_form.is_valid() and added.forms:
             first = next(iter(added.forms[-1].fields.values()))
@@ -588,13 +811,20 @@ class EngagementPage:
         return page
 
     def is_valid(self):
-        results = [self.form.is_valid(), self.commitments.is_valid(), self.concerns.is_valid()]
-        return all(results)
+        results = [
+            self.form.is_valid(),
+            self.commitments.is_valid(),
+            self.concerns.is_valid(),
+            *[row.is_valid() for row in self.finding_forms if row.is_bound],
+        ]
+        return all(results) and self.findings_error is None
 
     def has_errors(self):
         return self.form.is_bound and (
             bool(self.form.errors)
             or any(formset.total_error_count() for formset in self.formsets.values())
+            or any(row.errors for row in self.finding_forms)
+            or self.findings_error is not None
         )
 
     def _row_data(self, rows, fields, *, editing):
@@ -615,6 +845,18 @@ class EngagementPage:
             found.append((existing, data) if editing else data)
         return found
 
+    def _finding_data(self):
+        """The findings typed or changed, as the services take them, remembered in order
+        so that a refusal finds its row."""
+        found = []
+        self._rows["findings"] = []
+        for row in self.finding_forms:
+            data = row.service_row()
+            if data is not None:
+                self._rows["findings"].append(row)
+                found.append(data)
+        return found
+
     def service_kwargs(self):
         """Keyword arguments for `services.engagement_create` (with the site) or
         `services.engagement_update` (with the engagement)."""
@@ -623,6 +865,7 @@ class EngagementPage:
             **self.form.service_data(),
             "commitments": self._row_data("commitments", COMMITMENT_FIELDS, editing=editing),
             "concerns": self._row_data("concerns", CONCERN_FIELDS, editing=editing),
+            "findings": self._finding_data(),
         }
 
     def add_service_error(self, error):

@@ -1,5 +1,5 @@
-"""Reads: which engagements, commitments and concerns a user may see, and whether they may
-change them. Every page, count, register, admin list and export goes through here.
+"""Reads: which engagements, commitments, concerns and findings a user may see, and
+whether they may change them. Every page, count, register, admin list and export goes through here.
 
 A restricted engagement, with everything that hangs on it, exists only for users cleared
 at its site; a concern of an allegation type is restricted on its own. For anyone else
@@ -31,7 +31,15 @@ from django.shortcuts import get_object_or_404
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from engagement.models import Attachment, Commitment, Concern, Engagement, member_of_site
+from engagement.models import (
+    Attachment,
+    Commitment,
+    Concern,
+    Engagement,
+    Finding,
+    is_community,
+    member_of_site,
+)
 from stakeholders import history, redaction
 from stakeholders.models import EngagementObjective, Site, SiteMembership, Stakeholder
 from stakeholders.selectors import history_names as registry_history_names
@@ -50,7 +58,12 @@ def engagement_base(*, user):
         Engagement.objects.visible_to(user)
         .select_related("site", "lead_function", "created_by", "updated_by")
         .prefetch_related(
-            Prefetch("stakeholders", queryset=_met_stakeholders(user).select_related("category")),
+            Prefetch(
+                "stakeholders",
+                queryset=_met_stakeholders(user)
+                .select_related("category")
+                .annotate(carries_indicators=is_community()),
+            ),
             "objectives",
         )
     )
@@ -264,10 +277,11 @@ def history_sealed(*, user, record):
 
 def engagement_history(*, user, engagement, limit=50):
     """The change history of an engagement the user may see (read through
-    `engagement_get`), with its commitments', concerns' and attachments', newest first,
-    named and sealed as above. For the uncleared, what was written about a commitment or
-    concern while the engagement was restricted (or the concern an allegation) is sealed
-    too, and a concern they may not see now (an allegation) leaves no entry at all."""
+    `engagement_get`), with its commitments', concerns', attachments' and findings'
+    (`finding_history`), newest first, named and sealed as above. For the uncleared, what
+    was written about a commitment or concern while the engagement was restricted (or the
+    concern an allegation) is sealed too, and a concern they may not see now (an
+    allegation) leaves no entry at all."""
     named = history_names(user=user)
     own = list(engagement.history.select_related("history_user").order_by("-history_date", "-pk"))
     engagement_sealed = history_sealed(user=user, record=engagement)
@@ -304,6 +318,66 @@ def engagement_history(*, user, engagement, limit=50):
             subject=lambda record, labels=labels, subject=subject: (
                 labels.get(record.id) or subject(None)
             ),
+        )
+    result += finding_history(
+        user=user,
+        engagement=engagement,
+        limit=limit,
+        named=named,
+        sealed=_sealed_with(engagement_sealed, own, Finding),
+    )
+    result.sort(key=lambda entry: entry.date, reverse=True)
+    return result[:limit]
+
+
+def finding_history(*, user, engagement, limit=50, named=None, sealed=...):
+    """The change history of the perception findings of an engagement the user may see,
+    newest first, each entry naming the indicator and the community (its placeholder when
+    the user may not see who it is). The evidence of a community whose identity is hidden
+    from the user shows as "Protected", as its notes do; records written while the
+    engagement was restricted from the user are sealed (`history_sealed`). Removed
+    findings keep their entries."""
+    if named is None:
+        named = history_names(user=user)
+    if sealed is ...:
+        own = list(engagement.history.all())
+        sealed = _sealed_with(history_sealed(user=user, record=engagement), own, Finding)
+    records = list(
+        Finding.history.filter(engagement_id=engagement.pk)
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")[: limit * 3]
+    )
+    if not records:
+        return []
+    communities = {
+        stakeholder.pk: stakeholder
+        for stakeholder in Stakeholder.objects.with_identity_visibility(user).filter(
+            pk__in={record.community_id for record in records}
+        )
+    }
+    shown = {pk for pk, community in communities.items() if redaction.identity_visible(community)}
+    indicators = dict(Finding.Indicator.choices)
+
+    def subject(record):
+        community = communities.get(record.community_id)
+        return _("finding on %(indicator)s: %(community)s") % {
+            "indicator": str(indicators.get(record.indicator, record.indicator)).lower(),
+            "community": redaction.display_name(community) if community else _("a community"),
+        }
+
+    result = []
+    for part, redacted in (
+        ([r for r in records if r.community_id in shown], ()),
+        ([r for r in records if r.community_id not in shown], ("evidence",)),
+    ):
+        result += history.entries(
+            part,
+            named=named,
+            sealed=sealed,
+            redacted=redacted,
+            excluded=("engagement", "community", "indicator"),
+            per_object=True,
+            subject=subject,
         )
     result.sort(key=lambda entry: entry.date, reverse=True)
     return result[:limit]
@@ -346,6 +420,71 @@ def _attachment_subject(attachment):
 
 def _concern_subject(concern):
     return _("concern: %(type)s") % {"type": concern.get_type_display()}
+
+
+# --- perception findings ----------------------------------------------------------------
+
+
+def finding_list(*, user, engagement=None):
+    """The perception findings of the engagements the user may see (a restricted one's
+    only where cleared at its site), each community read with whether its identity may be
+    shown (`stakeholders.redaction`): a hidden community's name and evidence are not."""
+    if not getattr(user, "is_authenticated", False):
+        return Finding.objects.none()
+    findings = Finding.objects.filter(
+        engagement__in=Engagement.objects.visible_to(user)
+    ).prefetch_related(
+        Prefetch("community", queryset=Stakeholder.objects.with_identity_visibility(user))
+    )
+    if engagement is not None:
+        findings = findings.filter(engagement=engagement)
+    return findings.order_by("engagement", "community", "indicator")
+
+
+INDICATOR_ORDER = {value: position for position, value in enumerate(Finding.Indicator.values)}
+
+
+class FindingGroup(NamedTuple):
+    """One community's findings in an engagement, in the order of the indicators. When the
+    viewer may not see who the community is, `hidden` is set and each finding's
+    `evidence_shown` is None (evidence may identify people, as its notes would)."""
+
+    community: Stakeholder
+    hidden: bool
+    findings: list
+
+
+def engagement_finding_groups(*, user, engagement):
+    """The findings of an engagement the user may see, per community: those the user may
+    see by name first, then hidden ones by number (their place among the names gives
+    nothing away). Two queries, whatever the number of findings."""
+    groups = {}
+    for finding in finding_list(user=user, engagement=engagement):
+        community = finding.community
+        hidden = not redaction.identity_visible(community)
+        finding.evidence_shown = None if hidden else finding.evidence
+        group = groups.setdefault(community.pk, FindingGroup(community, hidden, []))
+        group.findings.append(finding)
+    for group in groups.values():
+        group.findings.sort(key=lambda finding: INDICATOR_ORDER.get(finding.indicator, 99))
+    return sorted(
+        groups.values(),
+        key=lambda group: (
+            group.hidden,
+            "" if group.hidden else group.community.name.lower(),
+            group.community.pk,
+        ),
+    )
+
+
+def can_record_findings(*, user, engagement=None):
+    """Whether the user's role records perception findings (adds or changes them); on an
+    engagement, also whether they may change it."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if not (user.has_perm("engagement.add_finding") or user.has_perm("engagement.change_finding")):
+        return False
+    return engagement is None or can_change_engagement(user=user, engagement=engagement)
 
 
 # --- stakeholder timeline ---
@@ -442,10 +581,12 @@ def pickable_stakeholder_list(*, user, site):
 def engagement_stakeholder_choices(*, user, site, engagement=None):
     """The stakeholders the engagement form offers: those the user may pick at the site
     and, when editing, those already met whose identity they may see (kept even when no
-    longer in the site's registry). Hidden ones are never offered: the service keeps them."""
+    longer in the site's registry). Hidden ones are never offered: the service keeps them.
+    Each says whether it is a local community (`carries_indicators`): the form offers
+    perception findings on those."""
     pickable = pickable_stakeholder_list(user=user, site=site)
     if engagement is None:
-        return pickable
+        return pickable.annotate(carries_indicators=is_community())
     return (
         Stakeholder.objects.with_identity_visibility(user)
         .filter(
@@ -453,6 +594,7 @@ def engagement_stakeholder_choices(*, user, site, engagement=None):
             | Q(pk__in=engagement.stakeholders.values("pk"), identity_visible=True)
         )
         .only("pk", "name", "at_risk", "category_id")
+        .annotate(carries_indicators=is_community())
         .order_by("name", "pk")
     )
 

@@ -1,7 +1,8 @@
-"""Writes to engagements, commitments and concerns, with their rules. The pages, the admin
-and `seed_demo` all come through here, as the registry's writes go through
-`stakeholders.services`: an acting user is required, access is refused with
-`PermissionDenied`, bad input with `ValidationError`, and either way nothing is written.
+"""Writes to engagements, commitments, concerns and perception findings, with their
+rules. The pages, the admin and `seed_demo` all come through here, as the registry's
+writes go through `stakeholders.services`: an acting user is required, access is refused
+with `PermissionDenied`, bad input with `ValidationError`, and either way nothing is
+written.
 Every change keeps its history (who, when, what changed).
 """
 
@@ -14,9 +15,10 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from engagement import attachments, selectors
-from engagement.models import Attachment, Commitment, Concern, Engagement
+from engagement.models import Attachment, Commitment, Concern, Engagement, Finding, is_community
 from stakeholders import redaction
 from stakeholders.history import recorded, stamp
 from stakeholders.models import EngagementObjective, Site, SiteMembership, Stakeholder
@@ -58,15 +60,19 @@ CONCERN_FIELDS = {
     "referred_on",
     "outcome",
 }
+# What a row of findings names: the community and the indicator it is about, then the
+# finding itself.
+FINDING_FIELDS = {"community", "indicator", "value", "evidence"}
 
 
 # --- engagements ----------------------------------------------------------------------
 
 
 class RowError(ValidationError):
-    """A refusal of one of the commitments or concerns written with an engagement: `rows`
-    names the list ("commitments" or "concerns") and `index` the row's position in it, so
-    a page shows the error on the row that caused it. Nothing is written."""
+    """A refusal of one of the commitments, concerns or findings written with an
+    engagement: `rows` names the list ("commitments", "concerns" or "findings") and `index`
+    the row's position in it, so a page shows the error on the row that caused it. Nothing
+    is written."""
 
     def __init__(self, error: ValidationError, *, rows: str, index: int):
         super().__init__(error)
@@ -136,8 +142,10 @@ def engagement_create(
     participants: Iterable = (),
     commitments: Iterable[Mapping[str, Any]] = (),
     concerns: Iterable[Mapping[str, Any]] = (),
+    findings: Iterable[Mapping[str, Any]] = (),
 ) -> Engagement:
-    """Log an engagement at one of the actor's sites, with its commitments and concerns.
+    """Log an engagement at one of the actor's sites, with its commitments, concerns and
+    perception findings (rows as `_findings_write` takes them).
 
     The lead function defaults to the actor's function at the site. An engagement with an
     at-risk stakeholder is restricted unless `confidentiality` says otherwise (which only
@@ -192,6 +200,7 @@ def engagement_create(
     for index, concern_data in enumerate(concerns):
         with _row(rows="concerns", index=index):
             _concern_save(actor, Concern(engagement=engagement, created_by=actor), concern_data)
+    _findings_write(actor, engagement, findings)
     return engagement
 
 
@@ -233,11 +242,16 @@ def engagement_update(
     participants: Iterable | None = None,
     commitments: Iterable[tuple[Commitment | None, Mapping[str, Any]]] = (),
     concerns: Iterable[tuple[Concern | None, Mapping[str, Any]]] = (),
+    findings: Iterable[Mapping[str, Any]] = (),
 ) -> Engagement:
-    """Change an engagement, and with it, in the same transaction, its commitments and
-    concerns: each row a pair `(existing row or None for a new one, data)`, written
-    through `commitment_update` / `commitment_create` and `concern_update` /
-    `concern_create` and their rules; a refusal of a row is a `RowError` naming it.
+    """Change an engagement, and with it, in the same transaction, its commitments,
+    concerns and findings: each commitment or concern a pair `(existing row or None for a
+    new one, data)`, written through `commitment_update` / `commitment_create` and
+    `concern_update` / `concern_create` and their rules; findings as `_findings_write`
+    takes them. A refusal of a row is a `RowError` naming it.
+
+    A community met cannot leave the stakeholders met while it has findings here: they
+    are cleared first (in the same change, or before), so none is lost unseen.
 
     Stakeholders the actor cannot see (an at-risk one, for the uncleared) are kept, as
     the registry keeps the sites an editor is not a member of; stakeholders and
@@ -300,6 +314,8 @@ def engagement_update(
                 raise PermissionDenied(_("You cannot change this concern."))
             else:
                 concern_update(actor=actor, concern=row, data=row_data)
+    _findings_write(actor, stored, findings)
+    _check_findings_kept(actor, stored)
     if stored.restricted and before != stored.confidentiality:
         # Checked once the rows given are written: a commitment handed to a cleared
         # member in the same change counts.
@@ -318,7 +334,7 @@ def engagement_update(
 
 @transaction.atomic
 def engagement_delete(*, actor, engagement: Engagement) -> None:
-    """Delete an engagement with its commitments and concerns, each leaving a history
+    """Delete an engagement with its commitments, concerns and findings, each leaving a history
     entry by the actor (the history keeps what was deleted). Only administrators cleared
     at the engagement's site delete one: it may carry an allegation nobody else may see,
     and the pages delete nothing."""
@@ -336,8 +352,147 @@ def engagement_delete(*, actor, engagement: Engagement) -> None:
         stamp(commitment, actor=actor).delete()
     for concern in stored.concerns.all():
         stamp(concern, actor=actor).delete()
+    for finding in stored.findings.all():
+        stamp(finding, actor=actor).delete()
     _attachments_delete(actor, stored.attachments.all())
     stamp(stored, actor=actor).delete()
+
+
+# --- perception findings --------------------------------------------------------------
+
+
+NOT_MET = gettext_lazy("Findings are recorded for communities among the stakeholders met.")
+
+
+def _findings_write(actor, engagement, rows):
+    """Write the perception findings given for an engagement just saved (its stakeholders
+    set). Each row is a mapping: `community` (a stakeholder met), `indicator` (one of
+    `Finding.Indicator`), `value` (1 to 5, or None: not discussed) and `evidence` (words).
+
+    - A finding is only for a community among the stakeholders met (its category carries
+      the Table 4E.2 indicators), one whose identity the actor may see: a hidden one is
+      refused in the same words as one not met, so nothing tells it is there; its
+      findings are kept as they are.
+    - A value needs its evidence; at most one row per community and indicator.
+    - Not discussed with no evidence stores nothing, and removes the finding there was
+      (its history keeps it), also on a community taken out of the stakeholders met in
+      the same change. Not discussed with evidence is kept, as said.
+    - Recording needs `engagement.add_finding`, changing or removing one
+      `engagement.change_finding` (the engagement itself was checked by the caller).
+
+    A refused row is a `RowError` ("findings", its index); the caller's transaction
+    writes nothing then."""
+    rows = list(rows)
+    if not rows:
+        return
+    met = {
+        stakeholder.pk: stakeholder
+        for stakeholder in Stakeholder.objects.with_identity_visibility(actor)
+        .filter(engagements=engagement)
+        .annotate(carries_indicators=is_community())
+    }
+    existing = {
+        (finding.community_id, finding.indicator): finding
+        for finding in Finding.objects.select_for_update().filter(engagement=engagement)
+    }
+    # Communities with findings here that are no longer met: theirs may still be cleared.
+    recorded_on = {
+        stakeholder.pk: stakeholder
+        for stakeholder in Stakeholder.objects.with_identity_visibility(actor).filter(
+            pk__in={pk for pk, _indicator in existing if pk not in met}
+        )
+    }
+    seen = set()
+    for index, row in enumerate(rows):
+        with _row(rows="findings", index=index):
+            unknown = set(row) - FINDING_FIELDS
+            if unknown:
+                raise ValueError(f"Not fields of a finding row: {', '.join(sorted(unknown))}")
+            community = row.get("community")
+            community_pk = getattr(community, "pk", community)
+            stakeholder = met.get(community_pk) or recorded_on.get(community_pk)
+            if stakeholder is None or not redaction.identity_visible(stakeholder):
+                raise ValidationError(NOT_MET)
+            indicator = row.get("indicator")
+            if indicator not in Finding.Indicator.values:
+                raise ValidationError(_("Choose one of the four community indicators."))
+            if (community_pk, indicator) in seen:
+                raise ValidationError(
+                    _("This community already has a finding on this indicator here.")
+                )
+            seen.add((community_pk, indicator))
+            value = row.get("value")
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5
+            ):
+                raise ValidationError(
+                    {
+                        "value": _(
+                            "A finding is from 1 (very negative) to 5 (very positive), or "
+                            "not discussed."
+                        )
+                    }
+                )
+            evidence = row.get("evidence") or ""
+            if not isinstance(evidence, str):
+                raise ValidationError({"evidence": _("The evidence is words.")})
+            evidence = evidence.strip()
+            if value is not None and not evidence:
+                raise ValidationError(
+                    {"evidence": _("A finding needs the evidence for it in words.")}
+                )
+            finding = existing.get((community_pk, indicator))
+            if value is None and not evidence:
+                if finding is not None:
+                    require_actor(actor, "engagement.change_finding")
+                    stamp(finding, actor=actor).delete()
+                continue
+            if community_pk not in met:
+                raise ValidationError(NOT_MET)
+            if not stakeholder.carries_indicators:
+                raise ValidationError(
+                    _(
+                        "%(name)s is not a local community: findings are recorded for local "
+                        "communities only."
+                    )
+                    % {"name": stakeholder.name}
+                )
+            if finding is None:
+                require_actor(actor, "engagement.add_finding")
+                finding = Finding(
+                    engagement=engagement, community=stakeholder, indicator=indicator
+                )
+            elif finding.value == value and finding.evidence == evidence:
+                continue
+            else:
+                require_actor(actor, "engagement.change_finding")
+            finding.value, finding.evidence = value, evidence
+            finding.full_clean()
+            stamp(finding, actor=actor).save()
+
+
+def _check_findings_kept(actor, engagement):
+    """Every finding of the engagement is on one of its stakeholders met: a community
+    taken out of them must have its findings cleared first (refused otherwise, naming
+    it). Only communities the actor may see can be taken out; hidden ones are kept."""
+    gone = Finding.objects.filter(engagement=engagement).exclude(
+        community__in=engagement.stakeholders.all()
+    )
+    communities = Stakeholder.objects.with_identity_visibility(actor).filter(
+        pk__in=gone.values("community")
+    )
+    names = sorted(redaction.display_name(community) for community in communities)
+    if names:
+        raise ValidationError(
+            {
+                "stakeholders": _(
+                    "%(names)s: findings are recorded for it in this engagement. Set each of "
+                    "them to “Not discussed” and clear its evidence first, or keep it among "
+                    "the stakeholders met."
+                )
+                % {"names": ", ".join(names)}
+            }
+        )
 
 
 # --- commitments ----------------------------------------------------------------------

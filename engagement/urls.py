@@ -1,6 +1,6 @@
 from django.urls import path
 
-from engagement.views import attachments, lists, records
+from engagement.views import attachments, lists, perceptions, records
 
 app_name = "engagement"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("my-function/", lists.function_engagement_list, name="mine"),
     path("commitments/", lists.commitment_list, name="commitments"),
     path("concerns/", lists.concern_list, name="concerns"),
+    path("perceptions/", perceptions.perceptions_page, name="perceptions"),
     path("<int:pk>/", records.engagement_detail, name="detail"),
     path("log/", records.engagement_add, name="add"),
     path("log/<int:site_pk>/", records.engagement_log, name="add_at"),

@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import RedirectView
 
+from dashboard import views as dashboard_views
 from vpsa import views
 
 admin.site.site_header = _("VPSA administration")
@@ -11,7 +11,8 @@ admin.site.site_title = _("VPSA admin")
 admin.site.index_title = _("Registry and reference data")
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="stakeholders:list"), name="home"),
+    path("", dashboard_views.dashboard, name="home"),
+    path("dashboard/", include("dashboard.urls")),
     path(
         "login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
@@ -22,6 +23,7 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     path("stakeholders/", include("stakeholders.urls")),
     path("engagements/", include("engagement.urls")),
+    path("plans/", include("plans.urls")),
     # Ahead of admin.site.urls, so the admin's "View on site" links (which reverse
     # 'admin:view_on_site' to this path) reach a lookup scoped like the rest of the admin.
     path(

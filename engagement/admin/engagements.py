@@ -1,12 +1,15 @@
-"""Engagements, with their commitments and concerns inline, and their attachments listed."""
+"""Engagements, with their commitments and concerns inline, and their attachments and
+perception findings listed."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from engagement import selectors, services
 from engagement.admin.attachments import AttachmentInline
+from engagement.admin.findings import FindingInline
 from engagement.admin.forms import (
     CommitmentAdminForm,
     ConcernAdminForm,
@@ -17,7 +20,7 @@ from engagement.admin.forms import (
     pickable_stakeholders,
 )
 from engagement.admin.shared import EngagementHistoryMixin, row_data
-from engagement.models import Attachment, Commitment, Concern, Engagement
+from engagement.models import Attachment, Commitment, Concern, Engagement, Finding
 from stakeholders import redaction
 from stakeholders.admin.base import (
     CountsOnlyDeleteMixin,
@@ -119,7 +122,7 @@ class EngagementAdmin(
     admin.ModelAdmin,
 ):
     form = EngagementAdminForm
-    inlines = [CommitmentInline, ConcernInline, AttachmentInline]
+    inlines = [CommitmentInline, ConcernInline, FindingInline, AttachmentInline]
     # Lookups through these would filter by rows the user may not see (another site's
     # stakeholder, an allegation) and the count would tell they exist.
     private_relations = (
@@ -129,6 +132,7 @@ class EngagementAdmin(
         "commitments",
         "concerns",
         "attachments",
+        "findings",
         "created_by",
         "updated_by",
     )
@@ -151,11 +155,29 @@ class EngagementAdmin(
         return selectors.engagement_list(user=request.user)
 
     def get_inlines(self, request, obj):
-        """Attachments are listed on a stored engagement's page (uploaded on the
+        """Attachments and findings are listed on a stored engagement's page (added on the
         engagement's own page), not on the page that logs a new one."""
         if obj is None:
-            return [inline for inline in self.inlines if inline is not AttachmentInline]
+            return [
+                inline
+                for inline in self.inlines
+                if inline not in (AttachmentInline, FindingInline)
+            ]
         return self.inlines
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The engagement's own history, then its findings' (`selectors.finding_history`:
+        a hidden community by its placeholder, its evidence "Protected"; what was written
+        while the engagement was restricted from the user, sealed)."""
+        obj = self.get_object(request, unquote(object_id))
+        extra_context = dict(extra_context or {})
+        if obj is not None and self.has_view_or_change_permission(request, obj):
+            extra_context["finding_entries"] = selectors.finding_history(
+                user=request.user, engagement=obj
+            )
+        response = super().history_view(request, object_id, extra_context=extra_context)
+        response.template_name = "admin/engagement/engagement/vpsa_history.html"
+        return response
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = [
@@ -259,6 +281,7 @@ class EngagementAdmin(
         perms_needed.discard(Commitment._meta.verbose_name)
         perms_needed.discard(Concern._meta.verbose_name)
         perms_needed.discard(Attachment._meta.verbose_name)
+        perms_needed.discard(Finding._meta.verbose_name)
         if not request.user.is_superuser:
             cleared = set(cleared_site_list(user=request.user).values_list("pk", flat=True))
             if any(engagement.site_id not in cleared for engagement in objs):

@@ -11,8 +11,10 @@ from stakeholders.forms import add_service_errors
 
 @require_safe
 def engagement_detail(request, pk):
-    """One engagement with its commitments, the concerns the user may see and its history.
-    Another site's, a restricted one for the uncleared and a missing one all answer 404."""
+    """One engagement with its commitments, the concerns the user may see, the community
+    perception findings (a hidden community by its placeholder, without its evidence) and
+    its history. Another site's, a restricted one for the uncleared and a missing one all
+    answer 404."""
     engagement = selectors.engagement_get(user=request.user, pk=pk)
     return render(
         request,
@@ -24,6 +26,13 @@ def engagement_detail(request, pk):
                 engagement=engagement
             ),
             "concerns": selectors.concern_list(user=request.user).filter(engagement=engagement),
+            "finding_groups": selectors.engagement_finding_groups(
+                user=request.user, engagement=engagement
+            ),
+            "meets_community": any(
+                getattr(stakeholder, "carries_indicators", False)
+                for stakeholder in engagement.stakeholders.all()
+            ),
             "history": selectors.engagement_history(user=request.user, engagement=engagement),
             "today": engagement.site.today(),
             "may_change": selectors.can_change_engagement(

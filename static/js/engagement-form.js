@@ -10,6 +10,11 @@
  * - "Raised by" of each concern offers the stakeholders chosen.
  * - "Add a commitment" / "Add a concern" copy the formset's empty row from its <template>
  *   and count it in TOTAL_FORMS, without a round trip and without losing what is typed.
+ * - The community perception findings follow the stakeholders chosen: a local community
+ *   chosen gets its grid of four indicators (copied from the section's <template>), one
+ *   taken out loses it, unless something is typed or stored in it: then it stays in sight
+ *   with a note, so nothing is sent (or kept) unseen. Without JavaScript a submit button
+ *   shows the grids of the communities chosen.
  */
 (function () {
   "use strict";
@@ -145,6 +150,78 @@
     });
   });
 
+  // --- findings follow the communities chosen ----------------------------------------------
+
+  var findings = form.querySelector("[data-findings]");
+
+  function gridHasContent(grid) {
+    var typed = false;
+    grid.querySelectorAll("select, textarea").forEach(function (field) {
+      if (field.value.trim() !== "") {
+        typed = true;
+      }
+    });
+    return typed;
+  }
+
+  function addGrid(option, container, template) {
+    var holder = document.createElement("div");
+    // The community's number only (digits) goes into the markup; its name is set as text.
+    holder.innerHTML = template.innerHTML.replace(/__community__/g, option.value);
+    var grid = holder.firstElementChild;
+    grid.querySelectorAll("[data-community-name]").forEach(function (element) {
+      element.textContent = option.text;
+    });
+    container.appendChild(grid);
+    return grid;
+  }
+
+  function showFindings() {
+    if (!findings) {
+      return;
+    }
+    var container = findings.querySelector("#findings-grids");
+    var template = document.getElementById("findings-template");
+    if (!container || !template) {
+      return;
+    }
+    var chosen = {};
+    chosenOptions().forEach(function (option) {
+      if (/^\d+$/.test(option.value)) {
+        chosen[option.value] = option;
+      }
+    });
+    var present = {};
+    container.querySelectorAll("fieldset[data-finding-community]").forEach(function (grid) {
+      var id = grid.dataset.findingCommunity;
+      var note = grid.querySelector("[data-finding-removed]");
+      if (chosen[id]) {
+        present[id] = true;
+        if (note) {
+          note.hidden = true;
+        }
+      } else if (gridHasContent(grid)) {
+        present[id] = true;
+        if (note) {
+          note.hidden = false;
+        }
+      } else {
+        grid.remove();
+      }
+    });
+    Object.keys(chosen).forEach(function (id) {
+      var option = chosen[id];
+      // A local community's option says so (data-community).
+      if (!present[id] && option.hasAttribute("data-community")) {
+        addGrid(option, container, template);
+      }
+    });
+    var empty = findings.querySelector("[data-findings-empty]");
+    if (empty) {
+      empty.hidden = container.querySelector("fieldset[data-finding-community]") !== null;
+    }
+  }
+
   // --- wiring ----------------------------------------------------------------------------------
 
   var js = form.querySelector("[data-objectives-js]");
@@ -156,6 +233,7 @@
     picker.addEventListener("change", function () {
       showObjectives();
       syncRaisedBy();
+      showFindings();
     });
   }
   enhance(form.querySelector("select[data-picker='people']"), "");
@@ -163,4 +241,12 @@
     objectives.addEventListener("change", showObjectives);
   }
   showObjectives();
+  if (findings) {
+    // The grids follow the picker: the button that asks the server for them is not needed.
+    var show = findings.querySelector("[data-findings-show]");
+    if (show) {
+      show.hidden = true;
+    }
+    showFindings();
+  }
 })();

@@ -4,7 +4,7 @@ violations, for each role that sees the page and in its error states.
 Each test audits a role's pages in one browser and reports every page's findings at once.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -17,6 +17,7 @@ from tests.factories import (
     ConcernFactory,
     ContactFactory,
     EngagementFactory,
+    FindingFactory,
     MembershipFactory,
     SiteFactory,
     StakeholderFactory,
@@ -75,6 +76,7 @@ def registry(transactional_db):
     ContactFactory(stakeholder=defender, name="Baraka M.")
     engagement = EngagementFactory(site=site, created_by=admin, stakeholders=[council])
     commitment = CommitmentFactory(engagement=engagement, owner=manager)
+    FindingFactory(engagement=engagement, community=council, value=4, evidence="Said so.")
     ConcernFactory(engagement=engagement, stakeholder=council)
     return {
         "engagement": engagement,
@@ -116,6 +118,8 @@ def test_pages_of_an_uncleared_reviewer(live_server, registry, chromium):
     audit = audit_as("reviewer", registry, live_server, chromium)
     council, defender = registry["council"], registry["defender"]
 
+    audit.visit_and_check("/", label="dashboard, uncleared")
+    audit.page.get_by_text("shown only to those cleared at this site").wait_for()
     audit.visit_and_check("/stakeholders/")
     audit.visit_and_check("/stakeholders/?q=village&kind=group&at_risk=no&active=yes")
     audit.visit_and_check(f"/stakeholders/?site={registry['site'].pk}&category=not-a-number")
@@ -135,6 +139,11 @@ def test_pages_of_an_uncleared_reviewer(live_server, registry, chromium):
     audit.visit_and_check("/engagements/commitments/")
     audit.visit_and_check("/engagements/concerns/")
     audit.visit_and_check("/engagements/log/", status=403, label="log, refused")
+    audit.visit_and_check("/engagements/perceptions/")
+    audit.page.locator("#chart-satisfaction[data-drawn='true']").wait_for(state="attached")
+    audit.visit_and_check("/engagements/perceptions/?date_from=banana", label="perceptions, bad")
+    audit.page.get_by_text("left out").first.wait_for()
+    audit.visit_and_check("/engagements/perceptions/?date_to=2000-01-01", label="no perceptions")
 
     audit.assert_clean()
 
@@ -143,6 +152,11 @@ def test_pages_of_a_cleared_security_manager(live_server, registry, chromium):
     audit = audit_as("manager", registry, live_server, chromium)
     page = audit.page
     council, chair = registry["council"], registry["chair"]
+
+    audit.visit_and_check("/", label="dashboard, cleared")
+    page.locator("details.coverage summary").first.click()
+    page.locator("details.coverage[open]").first.wait_for()
+    audit.check("dashboard, an objectives list open")
 
     audit.visit_and_check("/stakeholders/")
     page.get_by_role("link", name="Add a stakeholder").wait_for()
@@ -184,9 +198,15 @@ def test_pages_of_a_cleared_security_manager(live_server, registry, chromium):
     page.locator(".invalid-feedback").first.wait_for()
     audit.check("engagement form with errors")
     audit.visit_and_check("/engagements/log/", status=200, label="log an engagement")
+    page.locator("#id_stakeholders-ts-control").fill("Mwanzo")
+    page.locator(".ts-dropdown .option", has_text="Mwanzo village council").click()
+    page.keyboard.press("Escape")
+    page.locator(f"#findings-{council.pk}").wait_for()
+    audit.check("log an engagement, a community's findings shown")
     audit.visit_and_check("/engagements/?confidentiality=restricted", label="list, cleared")
     audit.visit_and_check("/engagements/commitments/?status=&overdue=on")
     audit.visit_and_check("/engagements/concerns/?type=allegation_public_security")
+    audit.visit_and_check(f"/engagements/perceptions/?community={council.pk}")
     audit.visit_and_check(f"/engagements/commitments/{registry['commitment'].pk}/progress/")
     page.get_by_label("Status").select_option("done")
     page.get_by_role("button", name="Save").click()
@@ -242,3 +262,64 @@ def test_admin_at_1400_px_needs_no_sideways_scrolling(live_server, registry, chr
         "table => table.getBoundingClientRect().right"
         " <= table.closest('.inline-group').getBoundingClientRect().right + 1"
     ), "contact rows overflow their box"
+
+
+@pytest.fixture
+def sep(registry):
+    """The site's SEP: version 1 approved, version 2 in draft, with a line for the at-risk
+    defender (a placeholder for the uncleared). Made before Playwright starts."""
+    from plans import services as plan_services
+    from stakeholders.models import Function
+
+    manager = type(registry["reviewer"]).objects.get(username="security")
+    security = Function.objects.get(code="security")
+    v1 = plan_services.plan_create(
+        actor=manager,
+        site=registry["site"],
+        data={
+            "title": "SEP",
+            "starts_on": registry["site"].today() - timedelta(days=200),
+            "ends_on": registry["site"].today() + timedelta(days=165),
+        },
+        lines=[
+            {
+                "category": registry["council"].category,
+                "lead_function": security,
+                "frequency": "monthly",
+            },
+            {
+                "stakeholder": registry["defender"],
+                "lead_function": security,
+                "frequency": "yearly",
+            },
+        ],
+    )
+    v1 = plan_services.plan_approve(actor=manager, plan=v1)
+    v2 = plan_services.plan_revise(actor=manager, plan=v1)
+    return {"v1": v1, "v2": v2}
+
+
+def test_sep_pages(live_server, registry, sep, chromium):
+    reviewer = audit_as("reviewer", registry, live_server, chromium)
+    reviewer.visit_and_check("/plans/")
+    reviewer.visit_and_check(f"/plans/{sep['v1'].pk}/", label="approved plan, uncleared")
+    reviewer.page.get_by_text("Protected stakeholder").first.wait_for()
+    reviewer.visit_and_check(f"/plans/{sep['v1'].pk}/?status=overdue", label="overdue lines")
+    reviewer.visit_and_check(f"/plans/{sep['v2'].pk}/", label="draft plan, uncleared")
+    reviewer.visit_and_check(f"/plans/{sep['v2'].pk}/edit/", status=403, label="edit, refused")
+    reviewer.assert_clean()
+
+    manager = audit_as("manager", registry, live_server, chromium)
+    manager.visit_and_check(f"/plans/{sep['v2'].pk}/", label="draft plan, cleared")
+    manager.visit_and_check(f"/plans/{sep['v2'].pk}/edit/", label="edit the draft")
+    manager.visit_and_check(f"/plans/{sep['v2'].pk}/approve/", label="approve, confirm")
+    manager.visit_and_check(f"/plans/{sep['v2'].pk}/delete/", label="delete, confirm")
+    manager.visit_and_check("/plans/new/", label="draft a new plan")
+    manager.assert_clean()
+
+    admin = audit_as("admin", registry, live_server, chromium, width=1400, height=1000)
+    admin.visit_and_check("/admin/plans/plan/")
+    admin.visit_and_check(f"/admin/plans/plan/{sep['v1'].pk}/change/", label="admin, approved")
+    admin.visit_and_check(f"/admin/plans/plan/{sep['v2'].pk}/change/", label="admin, draft")
+    admin.visit_and_check(f"/admin/plans/plan/{sep['v2'].pk}/history/")
+    admin.assert_clean()

@@ -30,7 +30,7 @@ def test_the_demo_year_covers_every_category_with_restricted_records(settings):
     settings.DEBUG = True
     output = StringIO()
     call_command("seed_demo", stdout=output)
-    assert "Engagement: 12 record(s) added." in output.getvalue()
+    assert "Engagement: 18 record(s) added." in output.getvalue()
 
     engagements = Engagement.objects.all()
     covered = set(engagements.values_list("stakeholders__category", flat=True))
@@ -51,10 +51,10 @@ def test_the_demo_year_covers_every_category_with_restricted_records(settings):
     reviewer = restricted.site.memberships.get(user__username="reviewer").user
     assert restricted not in selectors.engagement_list(user=reviewer)
     assert allegation not in selectors.concern_list(user=reviewer)
-    assert selectors.engagement_list(user=reviewer).count() == 11
+    assert selectors.engagement_list(user=reviewer).count() == 17
 
     call_command("seed_demo", stdout=StringIO())
-    assert Engagement.objects.count() == 12
+    assert Engagement.objects.count() == 18
     assert Attachment.objects.count() == 2
 
 

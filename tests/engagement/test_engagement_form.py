@@ -276,11 +276,16 @@ class TestWhoMayLog:
         assert response.status_code == 200
         content = response.content.decode()
         assert 'name="site"' not in content and 'name="created_by"' not in content
-        # A plain <select multiple> (Tom Select enhances it), each option with its category.
+        # A plain <select multiple> (Tom Select enhances it), each option with its category
+        # (a local community's saying so, for its findings).
         assert re.search(r'<select name="stakeholders"[^>]*multiple', content)
         assert (
-            f'<option value="{council.pk}" data-category="{council.category_id}">'
-            "Mwanzo village council</option>"
+            f'<option value="{council.pk}" data-category="{council.category_id}" '
+            "data-community>Mwanzo village council</option>"
+        ) in content
+        assert (
+            f'<option value="{police.pk}" data-category="{police.category_id}">'
+            "Ilembo police post</option>"
         ) in content
         assert "Far valley chiefs" not in content
         # An at-risk stakeholder is not offered to the uncleared, not even as a placeholder.

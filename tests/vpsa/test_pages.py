@@ -14,12 +14,13 @@ def test_login_page_renders_for_anonymous(client):
     assert "Log in to VPSA" in response.content.decode()
 
 
-def test_logging_in_leads_to_the_registry(client, member):
+def test_logging_in_leads_to_the_dashboard(client, member, site):
     response = client.post(
         reverse("login"), {"username": "member", "password": "password"}, follow=True
     )
-    assert response.redirect_chain[-1][0] == reverse("stakeholders:list")
-    assert "Stakeholder registry" in response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("home")
+    assert response.templates[0].name == "dashboard/dashboard.html"
+    assert site.name in response.content.decode()
 
 
 def test_a_wrong_password_is_refused_with_a_message(client, member):

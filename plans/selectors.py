@@ -1,0 +1,540 @@
+"""Reads of the site's Stakeholder Engagement Plan: which plans a user may see, whether they
+may draft, change, approve or revise one, and the plan held against the record.
+
+Plan against record. An engagement *matches* a planned line when it is
+- at the plan's site, dated within the period and not after today;
+- with at least one stakeholder of the line's category (or the line's stakeholder);
+- led by the line's lead function;
+- of the line's method (format), when the line names one;
+- one the viewer may see (`Engagement.objects.visible_to`: a restricted engagement counts
+  only for users cleared at the site);
+- and dated while the line's version was in force: an engagement dated in version v's
+  window [in force from, superseded on) counts for v's line, and for the lines of later
+  versions that copy it (`copied_from`), so a line carried over keeps its count; a line new
+  in a revision counts from the day the revision came into force.
+
+Objectives are covered by the matching engagements that addressed them. The counts are
+computed in the database, in a fixed number of queries whatever the number of lines,
+versions and engagements.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import (
+    Case,
+    DateField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from engagement import selectors as engagement_selectors
+from engagement.models import Engagement
+from plans import schedule
+from plans.models import Plan, PlannedEngagement
+from stakeholders import history, redaction
+from stakeholders.models import (
+    EngagementObjective,
+    Site,
+    SiteMembership,
+    Stakeholder,
+    StakeholderCategory,
+)
+from stakeholders.selectors import site_list
+
+ONE_DAY = datetime.timedelta(days=1)
+
+STATUS_FILTERS = ("overdue", "due_soon", "all")
+
+
+# --- which plans, and who may do what ---------------------------------------------------
+
+
+def member_at(*, user, site):
+    """Whether the user is a member of the site (superusers everywhere)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return SiteMembership.objects.filter(user=user, site=site).exists()
+
+
+def plan_list(*, user):
+    """The plans (every version) of the user's sites, for a role that may read them."""
+    if not getattr(user, "is_authenticated", False) or not user.has_perm("plans.view_plan"):
+        return Plan.objects.none()
+    return Plan.objects.filter(site__in=site_list(user=user))
+
+
+def plan_get(*, user, pk):
+    """One plan version the user may see, or 404 (another site's and a missing one alike)."""
+    return get_object_or_404(
+        plan_list(user=user).select_related("site", "approved_by", "created_by", "revises"),
+        pk=pk,
+    )
+
+
+def plan_overview(*, user):
+    """The plans of the user's sites, one row per plan (its latest version first), newest
+    period first, each with `versions`: all its versions, latest first."""
+    plans = plan_list(user=user)
+    latest = plans.filter(site=OuterRef("site"), starts_on=OuterRef("starts_on")).order_by(
+        "-version"
+    )
+    return (
+        plans.filter(pk=Subquery(latest.values("pk")[:1]))
+        .select_related("site")
+        .prefetch_related(
+            Prefetch(
+                "site__plans",
+                queryset=Plan.objects.select_related("approved_by").order_by(
+                    "-starts_on", "-version"
+                ),
+                to_attr="all_versions",
+            )
+        )
+        .order_by("-starts_on", "site__name")
+    )
+
+
+def versions_of(plan, versions):
+    """The plan's versions among `versions` (a site's plans), latest first."""
+    return [v for v in versions if v.starts_on == plan.starts_on]
+
+
+def draftable_site_list(*, user):
+    """The sites where the user may draft a plan: their own (every site for a superuser),
+    with a role that drafts."""
+    if not getattr(user, "is_authenticated", False) or not user.has_perm("plans.add_plan"):
+        return Site.objects.none()
+    return site_list(user=user)
+
+
+def draftable_site_get(*, user, pk):
+    """One of the user's sites where they may draft a plan: another site (or a missing one)
+    answers 404, one of theirs where their role may not draft, 403."""
+    site = get_object_or_404(site_list(user=user), pk=pk)
+    if not draftable_site_list(user=user).filter(pk=site.pk).exists():
+        raise PermissionDenied
+    return site
+
+
+def can_edit_plan(*, user, plan):
+    """Whether the user may change (or delete) this version: a draft, their role changes
+    plans, and they are a member of its site."""
+    return (
+        plan.is_draft
+        and getattr(user, "is_authenticated", False)
+        and user.has_perm("plans.change_plan")
+        and member_at(user=user, site=plan.site)
+    )
+
+
+def can_approve_plan(*, user, plan):
+    """Whether the user may approve this version: a draft, their role approves plans
+    (security managers and administrators), and they are a member of its site."""
+    return (
+        plan.is_draft
+        and getattr(user, "is_authenticated", False)
+        and user.has_perm("plans.approve_plan")
+        and member_at(user=user, site=plan.site)
+    )
+
+
+def can_revise_plan(*, user, plan):
+    """Whether the user may start a revision of this version: the approved one, their role
+    drafts plans, they are a member of its site, and no draft is under way."""
+    return (
+        plan.status == Plan.Status.APPROVED
+        and getattr(user, "is_authenticated", False)
+        and user.has_perm("plans.add_plan")
+        and member_at(user=user, site=plan.site)
+        and not Plan.objects.filter(
+            site=plan.site_id, starts_on=plan.starts_on, status=Plan.Status.DRAFT
+        ).exists()
+    )
+
+
+def plannable_stakeholder_list(*, user, site):
+    """The stakeholders a line may name: of the site's registry, whose identity the user
+    may see (as the engagement form offers them)."""
+    return engagement_selectors.pickable_stakeholder_list(user=user, site=site)
+
+
+def plan_in_force(*, user, site, on=None):
+    """The approved plan at the site whose period contains `on` (default: the site's
+    today), if the user may see it; else None."""
+    on = on or site.today()
+    return (
+        plan_list(user=user)
+        .filter(site=site, status=Plan.Status.APPROVED, starts_on__lte=on, ends_on__gte=on)
+        .select_related("site")
+        .first()
+    )
+
+
+# --- plan against record ----------------------------------------------------------------
+
+
+@dataclass
+class ObjectiveCover:
+    objective: EngagementObjective
+    covered: bool
+
+
+@dataclass
+class LineRecord:
+    line: PlannedEngagement
+    label: str
+    hidden: bool  # the line names a stakeholder whose identity the viewer may not see
+    schedule: schedule.LineSchedule
+    objectives: list = field(default_factory=list)  # ObjectiveCover, in order
+    effective_from: datetime.date | None = None
+
+    @property
+    def status(self):
+        return self.schedule.status
+
+
+@dataclass
+class PlanRecord:
+    plan: Plan
+    as_of: datetime.date  # the day the figures are for
+    mode: str  # "in_force", "draft" (as if approved today), "superseded" (as it stood)
+    cleared: bool  # the viewer counts restricted engagements too
+    lines: list  # LineRecord
+    uncovered: list  # [(category, [objective, ...])], categories with none left out
+    windows: dict  # plan id -> (first day, day after the last) it counts engagements
+
+    def lines_with(self, status):
+        if status == "overdue":
+            return [line for line in self.lines if line.schedule.overdue]
+        if status == "due_soon":
+            return [line for line in self.lines if line.schedule.due_soon]
+        return list(self.lines)
+
+    @property
+    def overdue(self):
+        return len(self.lines_with("overdue"))
+
+    @property
+    def due_soon(self):
+        return len(self.lines_with("due_soon"))
+
+
+def _windows(plan, versions, today):
+    """{plan id: (first day, day after the last)} during which each version counts
+    engagements, and the day the figures are for. A draft is reckoned as if approved
+    today; a superseded version as it stood on the day it was superseded."""
+    period_end = plan.ends_on + ONE_DAY
+    windows = {}
+    for version in versions:
+        if version.status != Plan.Status.DRAFT and version.in_force_from:
+            windows[version.pk] = [version.in_force_from, version.superseded_on or period_end]
+    mode = "in_force"
+    as_of = today
+    if plan.is_draft:
+        mode = "draft"
+        approved = [v for v in versions if v.status == Plan.Status.APPROVED]
+        start = max(today, plan.starts_on) if windows else plan.starts_on
+        for version in approved:
+            windows[version.pk][1] = start
+        windows[plan.pk] = [start, period_end]
+    elif plan.status == Plan.Status.SUPERSEDED:
+        mode = "superseded"
+        as_of = min(today, plan.superseded_on)
+    last = min(period_end, as_of + ONE_DAY)
+    clipped = {}
+    for pk, (first, after) in windows.items():
+        first, after = max(first, plan.starts_on), min(after, last)
+        if first < after:
+            clipped[pk] = (first, after)
+    return clipped, as_of, mode
+
+
+def _chains(lines):
+    """{line id: [line id, its original, the original's original, ...]} from rows of
+    (id, copied_from_id)."""
+    parent = dict(lines)
+    chains = {}
+    for pk in parent:
+        chain, current = [], pk
+        while current is not None and current not in chain:
+            chain.append(current)
+            current = parent.get(current)
+        chains[pk] = chain
+    return chains
+
+
+def _chain_annotations(path, depth, windows):
+    """Per line (reached from the query's rows through `path`), the conditions of each of
+    its `depth` generations (itself, what it copies, ...): window, lead function, format
+    (None: any), category, stakeholder."""
+    annotations = {}
+    for k in range(depth):
+        line = path + "copied_from__" * k
+        plan_id = f"{line}plan_id"
+        whens_from = [
+            When(**{plan_id: pk}, then=Value(first)) for pk, (first, _a) in windows.items()
+        ]
+        whens_to = [
+            When(**{plan_id: pk}, then=Value(after)) for pk, (_f, after) in windows.items()
+        ]
+        empty = Value(None, output_field=DateField())
+        annotations.update(
+            {
+                f"g{k}_from": Case(*whens_from, default=empty, output_field=DateField())
+                if whens_from
+                else empty,
+                f"g{k}_to": Case(*whens_to, default=empty, output_field=DateField())
+                if whens_to
+                else empty,
+                f"g{k}_function": F(f"{line}lead_function_id"),
+                f"g{k}_format": Case(
+                    When(**{f"{line}format": ""}, then=Value(None)),
+                    default=F(f"{line}format"),
+                ),
+                f"g{k}_category": F(f"{line}category_id"),
+                f"g{k}_stakeholder": F(f"{line}stakeholder_id"),
+            }
+        )
+    return annotations
+
+
+def _matching(depth):
+    """The condition on an engagement (inside a subquery of the lines' query) that it
+    matches one generation of the outer line, in that generation's window."""
+    met = Engagement.stakeholders.through.objects.filter(engagement=OuterRef("pk"))
+    condition = Q(pk__in=[])
+    for k in range(depth):
+        condition |= (
+            Q(date__gte=OuterRef(f"g{k}_from"), date__lt=OuterRef(f"g{k}_to"))
+            & Q(lead_function=OuterRef(f"g{k}_function"))
+            & Q(format=Coalesce(OuterRef(f"g{k}_format"), F("format")))
+            & (
+                Q(Exists(met.filter(stakeholder__category=OuterRef(OuterRef(f"g{k}_category")))))
+                | Q(Exists(met.filter(stakeholder=OuterRef(OuterRef(f"g{k}_stakeholder")))))
+            )
+        )
+    return condition
+
+
+def _period_engagements(*, user, plan, as_of):
+    last = min(plan.ends_on, as_of)
+    return Engagement.objects.visible_to(user).filter(
+        site=plan.site_id, date__gte=plan.starts_on, date__lte=last
+    )
+
+
+def plan_record(*, user, plan, today=None, with_objectives=True):
+    """The plan (one version the user may see, read through `plan_get`) against the
+    record, as `PlanRecord`: each line's engagements due so far, matching ones logged, the
+    next due date, overdue or due soon, and its objectives covered; and the Table 4E.2
+    objectives of each category no engagement covered in the period. Only engagements the
+    user may see are counted. A fixed number of queries."""
+    today = today or plan.site.today()
+    versions = list(
+        Plan.objects.filter(site=plan.site_id, starts_on=plan.starts_on).order_by("version")
+    )
+    windows, as_of, mode = _windows(plan, versions, today)
+    rows = list(
+        PlannedEngagement.objects.filter(plan__in=[v.pk for v in versions]).values_list(
+            "pk", "copied_from_id", "plan_id"
+        )
+    )
+    chains = _chains([(pk, parent) for pk, parent, _plan in rows])
+    plan_of = {pk: plan_id for pk, _parent, plan_id in rows}
+    own = [pk for pk, _parent, plan_id in rows if plan_id == plan.pk]
+    depth = max((len(chains[pk]) for pk in own), default=1)
+    engagements = _period_engagements(user=user, plan=plan, as_of=as_of)
+    counted = (
+        engagements.filter(_matching(depth))
+        .order_by()
+        .annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
+        .values("n")
+    )
+    lines = list(
+        PlannedEngagement.objects.filter(plan=plan)
+        .annotate(**_chain_annotations("", depth, windows))
+        .annotate(logged=Coalesce(Subquery(counted), 0))
+        .select_related("category", "lead_function")
+        .prefetch_related(
+            Prefetch("stakeholder", queryset=Stakeholder.objects.with_identity_visibility(user)),
+            Prefetch("objectives", queryset=EngagementObjective.objects.order_by("order", "pk")),
+        )
+        .order_by("order", "pk")
+    )
+    covered = set()
+    if with_objectives and lines:
+        pairs = PlannedEngagement.objectives.through.objects.filter(plannedengagement__plan=plan)
+        addressed = engagements.filter(_matching(depth)).filter(
+            objectives=OuterRef("engagementobjective_id")
+        )
+        covered = set(
+            pairs.annotate(**_chain_annotations("plannedengagement__", depth, windows))
+            .filter(Exists(addressed))
+            .values_list("plannedengagement_id", "engagementobjective_id")
+        )
+    records = []
+    for line in lines:
+        first_plan = plan_of[chains[line.pk][-1]]
+        effective_from = windows.get(first_plan, (None, None))[0]
+        if effective_from == plan.starts_on:
+            effective_from = None
+        line_schedule = schedule.schedule(
+            starts_on=plan.starts_on,
+            ends_on=plan.ends_on,
+            months=PlannedEngagement.FREQUENCY_MONTHS[line.frequency],
+            logged=line.logged,
+            today=as_of,
+            effective_from=effective_from,
+        )
+        hidden = line.stakeholder is not None and not redaction.identity_visible(line.stakeholder)
+        records.append(
+            LineRecord(
+                line=line,
+                label=line_label(line),
+                hidden=hidden,
+                schedule=line_schedule,
+                objectives=[
+                    ObjectiveCover(objective, (line.pk, objective.pk) in covered)
+                    for objective in line.objectives.all()
+                ],
+                effective_from=effective_from,
+            )
+        )
+    return PlanRecord(
+        plan=plan,
+        as_of=as_of,
+        mode=mode,
+        cleared=engagement_selectors.cleared_at(user=user, site=plan.site),
+        lines=records,
+        uncovered=uncovered_objectives(user=user, plan=plan, as_of=as_of)
+        if with_objectives
+        else [],
+        windows=windows,
+    )
+
+
+def line_label(line):
+    """What a line plans for: its category, or its stakeholder as the viewer may see it
+    (the placeholder for a hidden one; read the stakeholder with `identity_visible`)."""
+    if line.stakeholder_id is not None:
+        return redaction.display_name(line.stakeholder)
+    return str(line.category)
+
+
+def uncovered_objectives(*, user, plan, as_of):
+    """The Table 4E.2 objectives, by category, that no engagement at the plan's site in the
+    period (up to `as_of`) that the user may see addressed: [(category, [objective])],
+    categories all covered left out. One query."""
+    engagements = _period_engagements(user=user, plan=plan, as_of=as_of)
+    objectives = (
+        EngagementObjective.objects.select_related("category")
+        .annotate(addressed=Exists(engagements.filter(objectives=OuterRef("pk"))))
+        .filter(addressed=False)
+        .order_by("category__order", "category__name", "order", "pk")
+    )
+    groups = {}
+    for objective in objectives:
+        groups.setdefault(objective.category, []).append(objective)
+    return list(groups.items())
+
+
+def line_status_counts(*, user, site, today=None):
+    """For the dashboard: the plan in force at the site today, and how many of its lines
+    are overdue and due soon, with the links to the plan's page filtered to those lines."""
+    today = today or site.today()
+    plan = plan_in_force(user=user, site=site, on=today)
+    if plan is None:
+        return {"plan": None, "overdue": 0, "due_soon": 0, "overdue_url": "", "due_soon_url": ""}
+    record = plan_record(user=user, plan=plan, today=today, with_objectives=False)
+    url = reverse("plans:detail", args=[plan.pk])
+    return {
+        "plan": plan,
+        "overdue": record.overdue,
+        "due_soon": record.due_soon,
+        "overdue_url": f"{url}?status=overdue",
+        "due_soon_url": f"{url}?status=due_soon",
+    }
+
+
+# --- history ----------------------------------------------------------------------------
+
+
+def history_names(*, user):
+    """Which related rows a plan's history may name: as an engagement's history does,
+    and the plans and lines the user may see."""
+    plans = plan_list(user=user)
+    return {
+        **engagement_selectors.history_names(user=user),
+        Plan: plans,
+        PlannedEngagement: PlannedEngagement.objects.filter(plan__in=plans),
+    }
+
+
+def plan_history(*, user, plan, limit=50):
+    """The change history of a plan version (read through `plan_get`) and its lines,
+    newest first. A line names its category, or its stakeholder by `str()` (the
+    placeholder for anyone at risk)."""
+    named = history_names(user=user)
+    own = plan.history.select_related("history_user").order_by("-history_date", "-history_id")
+    result = history.entries(
+        list(own[: limit + 1]), named=named, excluded=("created_by", "updated_by")
+    )[:limit]
+    records = list(
+        PlannedEngagement.history.filter(plan_id=plan.pk)
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")[: limit * 3]
+    )
+    categories = dict(
+        StakeholderCategory.objects.filter(
+            pk__in={r.category_id for r in records if r.category_id}
+        ).values_list("pk", "name")
+    )
+    read = list(
+        Stakeholder.objects.with_identity_visibility(user).filter(
+            pk__in={r.stakeholder_id for r in records if r.stakeholder_id}
+        )
+    )
+    stakeholders = {s.pk: redaction.display_name(s) for s in read}
+    stakeholders_shown = {s.pk for s in read if redaction.identity_visible(s)}
+
+    def subject(record):
+        if record.stakeholder_id:
+            what = stakeholders.get(record.stakeholder_id, history.NOT_SHOWN)
+        else:
+            what = categories.get(record.category_id, history.NOT_SHOWN)
+        return _("line: %(what)s") % {"what": what}
+
+    # A line's note is about its stakeholder: "Protected" where that one's identity is.
+    # (of every version of a line that ever named a hidden one, kept together to compare).
+    hidden = {r.stakeholder_id for r in records if r.stakeholder_id} - stakeholders_shown
+    hidden_lines = {r.id for r in records if r.stakeholder_id in hidden}
+    for part, redacted in (
+        ([r for r in records if r.id not in hidden_lines], ()),
+        ([r for r in records if r.id in hidden_lines], ("note",)),
+    ):
+        result += history.entries(
+            part,
+            named=named,
+            redacted=redacted,
+            excluded=("plan", "order"),
+            per_object=True,
+            subject=subject,
+        )
+    result.sort(key=lambda entry: entry.date, reverse=True)
+    return result[:limit]
