@@ -1,6 +1,6 @@
 from django.urls import path
 
-from engagement.views import attachments, lists, perceptions, records
+from engagement.views import attachments, exports, lists, perceptions, records
 
 app_name = "engagement"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("my-function/", lists.function_engagement_list, name="mine"),
     path("commitments/", lists.commitment_list, name="commitments"),
     path("concerns/", lists.concern_list, name="concerns"),
+    path("export/<slug:kind>.<slug:format>", exports.export, name="export"),
     path("perceptions/", perceptions.perceptions_page, name="perceptions"),
     path("<int:pk>/", records.engagement_detail, name="detail"),
     path("log/", records.engagement_add, name="add"),

@@ -517,3 +517,60 @@ register(
     m2m_fields=["groups"],
     excluded_fields=["password", "last_login"],
 )
+
+
+class ExportLog(models.Model):
+    """One export of records out of VPSA, written before the file starts: who, when, from
+    where, what, with which filters, how many rows and whether protected names were asked
+    for. Nobody changes or deletes it from the application (`stakeholders.admin.exports`);
+    administrators read it for the sites they are cleared at."""
+
+    class Kind(models.TextChoices):
+        ENGAGEMENTS = "engagements", _("Engagements")
+        FINDINGS = "findings", _("Perception findings")
+        COMMITMENTS = "commitments", _("Commitments")
+        CONCERNS = "concerns", _("Concerns")
+        STAKEHOLDERS = "stakeholders", _("Stakeholders")
+        REPORT = "report", _("VPs site report")
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+        PDF = "pdf", "PDF"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("exported by"),
+    )
+    exported_at = models.DateTimeField(_("exported at"), auto_now_add=True, db_index=True)
+    address = models.GenericIPAddressField(_("from address"), null=True, blank=True)
+    kind = models.CharField(_("records"), max_length=20, choices=Kind.choices)
+    format = models.CharField(_("format"), max_length=10, choices=Format.choices)
+    filters = models.JSONField(
+        _("filters"), default=dict, blank=True, help_text=_("As given on the list page.")
+    )
+    names_included = models.BooleanField(
+        _("protected names included"),
+        default=False,
+        help_text=_("Whether the exporter asked for the names of at-risk stakeholders."),
+    )
+    row_count = models.PositiveIntegerField(_("rows"))
+    sites = models.ManyToManyField(
+        Site, blank=True, related_name="+", verbose_name=_("sites covered")
+    )
+
+    class Meta:
+        ordering = ["-exported_at", "-pk"]
+        verbose_name = _("export")
+        verbose_name_plural = _("export log")
+
+    def __str__(self):
+        return _("%(kind)s as %(format)s, %(when)s") % {
+            "kind": self.get_kind_display(),
+            "format": self.get_format_display(),
+            "when": timezone.localtime(self.exported_at).strftime("%Y-%m-%d %H:%M")
+            if self.exported_at
+            else "—",
+        }

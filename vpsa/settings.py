@@ -145,6 +145,7 @@ INSTALLED_APPS = [
     "stakeholders",
     "engagement",
     "plans",
+    "reports",
     "dashboard",
 ]
 
@@ -298,4 +299,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # WeasyPrint narrates each step of every PDF at INFO; its warnings still show.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

@@ -24,6 +24,7 @@ urlpatterns = [
     path("stakeholders/", include("stakeholders.urls")),
     path("engagements/", include("engagement.urls")),
     path("plans/", include("plans.urls")),
+    path("reports/", include("reports.urls")),
     # Ahead of admin.site.urls, so the admin's "View on site" links (which reverse
     # 'admin:view_on_site' to this path) reach a lookup scoped like the rest of the admin.
     path(

@@ -13,6 +13,13 @@ from engagement.filters import (
     FunctionEngagementFilterSet,
 )
 from stakeholders.filters import filtered_page
+from stakeholders.selectors import cleared_site_list
+
+
+def _export(user, kind):
+    """The download box of a list: which export, and whether protected names may be
+    asked for (by a user cleared at one of their sites)."""
+    return {"export_kind": kind, "export_names": cleared_site_list(user=user).exists()}
 
 
 def _may_log(user):
@@ -34,6 +41,7 @@ def engagement_list(request):
             "page": "engagements",
             "mine": False,
             **filtered_page(request, filterset),
+            **_export(request.user, "engagements"),
             "may_add": _may_log(request.user),
             "filed": selectors.filed_engagement_list(user=request.user),
         },
@@ -56,6 +64,7 @@ def function_engagement_list(request):
             "mine": True,
             "functions": selectors.function_membership_list(user=request.user),
             **filtered_page(request, filterset),
+            **_export(request.user, "my-function"),
             "may_add": _may_log(request.user),
         },
     )
@@ -71,7 +80,11 @@ def commitment_list(request):
     return render(
         request,
         "engagement/commitment_list.html",
-        {"page": "commitments", **filtered_page(request, filterset)},
+        {
+            "page": "commitments",
+            **filtered_page(request, filterset),
+            **_export(request.user, "commitments"),
+        },
     )
 
 
@@ -88,6 +101,7 @@ def concern_list(request):
         {
             "page": "concerns",
             **filtered_page(request, filterset),
+            **_export(request.user, "concerns"),
             "filed": selectors.filed_allegation_list(user=request.user),
         },
     )

@@ -49,6 +49,8 @@ def perceptions_page(request):
                 "date_to": date_to,
                 "cleared": selectors.cleared_at(user=user, site=site),
                 "filtered": filterset.applied,
+                "export_kind": "findings",
+                "export_names": selectors.cleared_at(user=user, site=site),
             }
         )
     return render(request, "engagement/perceptions.html", context)

@@ -6,4 +6,4 @@ exported, offered in autocompletes nor openable). Delete confirmations show them
 not the names of related rows, which may belong to other sites or be at risk.
 """
 
-from stakeholders.admin import accounts, reference, registry  # noqa: F401 - they register
+from stakeholders.admin import accounts, exports, reference, registry  # noqa: F401 - they register

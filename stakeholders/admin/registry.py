@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -23,6 +24,7 @@ from stakeholders.admin.base import (
     form_data,
     inline_rows,
 )
+from stakeholders.exports import log_export
 from stakeholders.forms import (
     SiteMembershipAdminForm,
     StakeholderAdminForm,
@@ -30,6 +32,7 @@ from stakeholders.forms import (
 from stakeholders.models import (
     Assessment,
     Contact,
+    ExportLog,
     Function,
     Site,
     SiteMembership,
@@ -276,6 +279,23 @@ class StakeholderAdmin(
 
     def get_resource_kwargs(self, request, *args, **kwargs):
         return {**super().get_resource_kwargs(request, *args, **kwargs), "user": request.user}
+
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        """Every export is logged first, like the app's own downloads; it names the at-risk
+        stakeholders it holds that the user is cleared for (the others are placeholders)."""
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        log_export(
+            request=request,
+            kind=ExportLog.Kind.STAKEHOLDERS,
+            format=file_format.get_extension(),
+            sites=site_list(user=request.user),
+            names_included=Stakeholder.objects.with_identity_visibility(request.user)
+            .filter(pk__in=queryset.values("pk"), at_risk=True, identity_visible=True)
+            .exists(),
+            row_count=queryset.count(),
+        )
+        return super().get_export_data(file_format, request, queryset, **kwargs)
 
     def get_confirm_form_kwargs(self, request, import_form=None):
         """The confirm form signs the preview's file name for this user, and checks it."""
