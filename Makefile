@@ -21,9 +21,11 @@ run: install
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo --if-empty
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver $(HOST)
 
-## test: the whole suite (browser tests included) on SQLite, or on DATABASE_URL when set
+## test: the whole suite (browser tests included) on SQLite, or on DATABASE_URL when set,
+## in PYTEST_WORKERS processes (pytest-xdist; each has its own test database; 0: one process)
+PYTEST_WORKERS ?= auto
 test: install
-	DEBUG=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+	DEBUG=1 $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 ## check: lint, formatting, missing migrations and the deployment checklist
 check: install
