@@ -22,7 +22,7 @@ from dashboard.models import DashboardChoice
 from engagement import perceptions
 from engagement import selectors as engagement_selectors
 from engagement.filters import CommitmentFilterSet, ConcernFilterSet
-from engagement.models import Commitment, Concern, Engagement, Finding
+from engagement.models import Commitment, Concern, Engagement
 from plans import selectors as plan_selectors
 from stakeholders.models import EngagementObjective, Site, StakeholderCategory
 from stakeholders.selectors import site_list
@@ -52,7 +52,7 @@ def dashboard_site_list(*, user):
     by name."""
     if not getattr(user, "is_authenticated", False):
         return Site.objects.none()
-    return site_list(user=user).order_by("name", "pk")
+    return site_list(user=user)
 
 
 def dashboard_site_get(*, user, pk):
@@ -375,61 +375,6 @@ def allegation_figures(*, user, site, cleared):
     ]
 
 
-# --- community perceptions ----------------------------------------------------------------
-
-ARROWS = {"up": "↑", "down": "↓", "steady": "→"}
-
-
-@dataclass
-class PerceptionFigure:
-    """An indicator's latest site-wide perception (`engagement.perceptions.
-    indicator_summary`), in words and as n/5, with its trend in words beside the arrow."""
-
-    summary: object
-
-    def __getattr__(self, name):
-        # The summary's own fields (label, latest_count, url...); only once it is set.
-        if name == "summary":
-            raise AttributeError(name)
-        return getattr(self.summary, name)
-
-    @property
-    def mean_display(self):
-        return f"{self.summary.latest_mean:.1f}"
-
-    @property
-    def words(self):
-        """The scale's word nearest the mean (3.4: "Neither positive nor negative")."""
-        nearest = min(max(int(self.summary.latest_mean + 0.5), 1), 5)
-        return Finding.Value(nearest).label
-
-    @property
-    def arrow(self):
-        return ARROWS.get(self.summary.trend, "")
-
-    @property
-    def trend_text(self):
-        summary = self.summary
-        if summary.trend is None:
-            return _("No earlier quarter with findings to compare.")
-        words = {
-            "up": _("Up from %(mean)s in %(quarter)s"),
-            "down": _("Down from %(mean)s in %(quarter)s"),
-            "steady": _("Steady: %(mean)s in %(quarter)s"),
-        }[summary.trend]
-        return words % {
-            "mean": f"{summary.previous_mean:.1f}",
-            "quarter": summary.previous_quarter,
-        }
-
-
-def perception_figures(*, user, site, today):
-    return [
-        PerceptionFigure(summary)
-        for summary in perceptions.indicator_summary(user=user, site=site, today=today)
-    ]
-
-
 # --- the whole page -----------------------------------------------------------------------
 
 
@@ -443,7 +388,7 @@ class Dashboard:
     commitments: CommitmentsPanel
     allegations: list | None
     plan_lines: dict
-    perceptions: list
+    perceptions: list  # engagement.perceptions.IndicatorSummary, one per indicator
     plans_url: str
 
 
@@ -471,6 +416,6 @@ def dashboard_get(*, user, site):
         commitments=commitment_figures(user=user, site=site, today=today),
         allegations=allegation_figures(user=user, site=site, cleared=cleared),
         plan_lines=plan_lines,
-        perceptions=perception_figures(user=user, site=site, today=today),
+        perceptions=perceptions.indicator_summary(user=user, site=site, today=today),
         plans_url=reverse("plans:list"),
     )

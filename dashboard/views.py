@@ -4,6 +4,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from dashboard import selectors, services
+from plans import schedule
 
 
 @require_safe
@@ -21,6 +22,8 @@ def dashboard(request):
         context.update(
             sites=selectors.dashboard_site_list(user=user),
             dashboard=selectors.dashboard_get(user=user, site=site),
+            plan_due_soon_days=schedule.DUE_SOON_DAYS,
+            commitments_due_soon_days=selectors.COMMITMENTS_DUE_SOON_DAYS,
         )
     return render(request, "dashboard/dashboard.html", context)
 

@@ -6,6 +6,9 @@ from django.utils.translation import gettext_lazy as _
 TIMELINE_PAGE_SIZE = 10
 TIMELINE_PAGE_PARAM = "engagements_page"
 
+# What draws a community's perception trend on the stakeholder page (static paths).
+PERCEPTION_CHART_SCRIPTS = ["vendor/chart.js-4.4.7/chart.umd.js", "js/perceptions.js"]
+
 
 class EngagementConfig(AppConfig):
     name = "engagement"
@@ -77,6 +80,8 @@ class EngagementConfig(AppConfig):
                         "chart_data": perceptions.chart_data([trend]),
                         "site": sites[0] if sites else None,
                     },
+                    # The chart's, in the page's scripts block: only when there is one.
+                    "scripts": PERCEPTION_CHART_SCRIPTS if trend.axis else [],
                 }
             )
         return sections

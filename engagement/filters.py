@@ -17,6 +17,7 @@ from engagement import perceptions, selectors
 from engagement.models import Commitment, Concern, Engagement
 from stakeholders.filters import (
     CheckFilter,
+    LookupSelect,
     ScopedFilterSet,
     StakeholderChoiceFilter,
     YesNoFilter,
@@ -93,6 +94,7 @@ class EngagementFilterSet(ScopedFilterSet):
         queryset=Stakeholder.objects.none(),
         empty_label=_("Any stakeholder"),
         method="with_stakeholder",
+        widget=LookupSelect,
     )
     function = _function_filter()
     objective = django_filters.ModelChoiceFilter(
@@ -107,7 +109,7 @@ class EngagementFilterSet(ScopedFilterSet):
     confidentiality = django_filters.ChoiceFilter(
         label=_("Confidentiality"), choices=CONFIDENTIALITY, empty_label=_("Any")
     )
-    has_open_commitments = YesNoFilter(label=_("Open commitments"))
+    has_open_commitments = YesNoFilter(label=_("Open commitments"), method="with_open_commitments")
 
     def scope(self, user):
         self.filters["site"].queryset = site_list(user=user)
@@ -124,10 +126,13 @@ class EngagementFilterSet(ScopedFilterSet):
         )
 
     def with_category(self, queryset, name, category):
-        met = Engagement.stakeholders.through.objects.filter(
-            engagement=OuterRef("pk"), stakeholder__category=category
-        )
-        return queryset.filter(Exists(met))
+        return queryset.filter(selectors.meets_category(category))
+
+    def with_open_commitments(self, queryset, name, value):
+        if value not in ("yes", "no"):
+            return queryset
+        condition = selectors.has_open_commitments()
+        return queryset.filter(condition if value == "yes" else ~condition)
 
     def with_stakeholder(self, queryset, name, stakeholder):
         met = Engagement.stakeholders.through.objects.filter(
@@ -272,6 +277,9 @@ class PerceptionFilterSet(ScopedFilterSet):
         if self.site is not None:
             self.filters["community"].queryset = perceptions.community_list(
                 user=user, site=self.site
+            )
+            self.filters["community"].extra["widget"] = LookupSelect(
+                communities=True, site=self.site
             )
 
     def filter_queryset(self, queryset):

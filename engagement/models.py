@@ -7,7 +7,7 @@ type whatever its engagement, exist only for users cleared at the engagement's s
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -25,9 +25,30 @@ from stakeholders.models import (
 
 def member_of_site(user, site_field="site", **membership):
     """Whether the user has a membership (with these extra conditions) at the site the row
-    names through `site_field`, as a subquery for `filter`."""
-    return Exists(
-        SiteMembership.objects.filter(user=user, site=OuterRef(site_field), **membership)
+    names through `site_field`, as a condition for `filter`.
+
+    It is an uncorrelated `IN (subquery)` over the user's memberships, not an `EXISTS` per
+    row: the database reads the user's few sites once and then uses the rows' site indexes,
+    which is what keeps the lists fast with millions of engagements."""
+    return Q(
+        **{
+            f"{site_field}__in": SiteMembership.objects.filter(user=user, **membership).values(
+                "site"
+            )
+        }
+    )
+
+
+def visible_engagement(user, path=""):
+    """The condition for an engagement (reached through `path`, e.g. "engagement__") to be
+    visible to the user: at one of their sites, and internal or at a site where they are
+    cleared. None for a superuser (everything); callers fail closed on anonymous users
+    before asking."""
+    if user.is_superuser:
+        return None
+    return member_of_site(user, f"{path}site") & (
+        Q(**{f"{path}confidentiality": Engagement.Confidentiality.INTERNAL})
+        | member_of_site(user, f"{path}site", cleared=True)
     )
 
 
@@ -37,12 +58,20 @@ class EngagementQuerySet(models.QuerySet):
         cleared. Everything for a superuser; nothing for anyone not signed in."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
-        if user.is_superuser:
-            return self.all()
-        return self.filter(member_of_site(user)).filter(
-            Q(confidentiality=Engagement.Confidentiality.INTERNAL)
-            | member_of_site(user, cleared=True)
-        )
+        condition = visible_engagement(user)
+        return self.all() if condition is None else self.filter(condition)
+
+
+class ThroughEngagementQuerySet(models.QuerySet):
+    """For the records that hang on an engagement (commitments, concerns, findings)."""
+
+    def visible_to(self, user):
+        """Those whose engagement the user may see (`EngagementQuerySet.visible_to`),
+        through a join on the engagement rather than an `IN` over every visible one."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        condition = visible_engagement(user, "engagement__")
+        return self.all() if condition is None else self.filter(condition)
 
 
 class Engagement(TimeStampedModel):
@@ -134,8 +163,18 @@ class Engagement(TimeStampedModel):
             ),
         ]
         indexes = [
-            # Engagement list: a site's engagements, newest first.
-            models.Index(fields=["site", "-date"], name="engagement_site_date_idx"),
+            # Engagement list: a site's engagements, newest first; and counting what a user
+            # may see there from the index alone (the visibility rule reads only the site
+            # and the confidentiality).
+            models.Index(
+                fields=["site", "-date", "confidentiality"], name="engagement_site_date_idx"
+            ),
+            # Engagement list across sites (a superuser's) and the admin changelist.
+            models.Index(fields=["-date", "-id"], name="engagement_date_idx"),
+            # Engagement list: the restricted engagements a user logged but may not see.
+            models.Index(
+                fields=["created_by", "confidentiality"], name="engagement_author_conf_idx"
+            ),
             # Engagement list: the "my function" view and the lead function filter.
             models.Index(
                 fields=["site", "lead_function", "-date"], name="engagement_function_idx"
@@ -158,6 +197,8 @@ class Engagement(TimeStampedModel):
 
 class Commitment(TimeStampedModel):
     """A follow-up action promised or needed after an engagement."""
+
+    objects = ThroughEngagementQuerySet.as_manager()
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
@@ -233,6 +274,8 @@ class Concern(TimeStampedModel):
     """An issue a stakeholder raised in an engagement, and what was done about it. An
     allegation of human rights abuse by security providers is restricted on its own and
     tracked until its referral and investigation are closed."""
+
+    objects = ThroughEngagementQuerySet.as_manager()
 
     class Type(models.TextChoices):
         ALLEGATION_PUBLIC = (
@@ -347,6 +390,8 @@ class Attachment(TimeStampedModel):
     folder and downloaded only through `engagement:attachment_download`, by those who may
     see its engagement."""
 
+    objects = ThroughEngagementQuerySet.as_manager()
+
     class Kind(models.TextChoices):
         MINUTES = "minutes", _("Minutes")
         ATTENDANCE = "attendance", _("Attendance sheet")
@@ -396,20 +441,13 @@ class Attachment(TimeStampedModel):
         return reverse("engagement:attachment_download", args=[self.pk])
 
 
-def is_community(category_field="category"):
-    """A condition on stakeholders (or, through `category_field`, on what names their
-    category): those whose category carries the Table 4E.2 perception indicators, the
-    local communities. Perception findings are recorded only for them."""
-    return Exists(
-        EngagementObjective.objects.filter(category=OuterRef(category_field)).exclude(indicator="")
-    )
-
-
 class Finding(TimeStampedModel):
     """What a local community met in an engagement thinks, on one of the four community
     indicators of Table 4E.2, on a five-point scale with the evidence in words. Findings
     belong to their engagement: a restricted engagement's findings count only for those
     who may see it."""
+
+    objects = ThroughEngagementQuerySet.as_manager()
 
     Indicator = EngagementObjective.Indicator
 

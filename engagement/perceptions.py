@@ -18,9 +18,9 @@ from django.db.models.functions import ExtractQuarter, ExtractYear
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from engagement.models import Engagement, Finding, is_community
+from engagement.models import Finding
 from stakeholders import redaction
-from stakeholders.models import EngagementObjective, Stakeholder
+from stakeholders.models import EngagementObjective, is_community, stakeholder_of_member_site
 from stakeholders.selectors import stakeholder_list
 
 # A change smaller than this (on the five-point scale) reads as steady.
@@ -33,6 +33,8 @@ MAX_AXIS_QUARTERS = 12
 STAKEHOLDER_QUARTERS = 8
 
 UP, DOWN, STEADY = "up", "down", "steady"
+# Drawn beside a trend in words (`IndicatorSummary.trend_text`), never in its place.
+ARROWS = {UP: "↑", DOWN: "↓", STEADY: "→"}
 
 
 @dataclass(frozen=True, order=True)
@@ -106,9 +108,11 @@ class Trend:
 
     @property
     def change(self):
+        """The change between the two means as they are shown (to one decimal), so that
+        it reads true beside them: 3.24 to 3.46 shows "3.2", "3.5" and "+0.3"."""
         if self.previous is None:
             return None
-        return self.latest.mean - self.previous.mean
+        return round(round(self.latest.mean, 1) - round(self.previous.mean, 1), 1)
 
     @property
     def direction(self):
@@ -139,14 +143,12 @@ def counted_finding_list(*, user, site=None):
     findings an engagement's page lists are `engagement.selectors.finding_list`.)"""
     if not getattr(user, "is_authenticated", False):
         return Finding.objects.none()
-    engagements = Engagement.objects.visible_to(user)
+    findings = Finding.objects.visible_to(user)
     if site is not None:
-        engagements = engagements.filter(site=site)
-    return Finding.objects.filter(
-        engagement__in=engagements.values("pk"),
-        community__in=Stakeholder.objects.visible_to(user).values("pk"),
-        value__isnull=False,
-    ).filter(is_community("community__category"))
+        findings = findings.filter(engagement__site=site)
+    if not user.is_superuser:
+        findings = findings.filter(stakeholder_of_member_site(user, "community"))
+    return findings.filter(value__isnull=False).filter(is_community("community__category"))
 
 
 def in_period(findings, *, date_from=None, date_to=None):
@@ -337,7 +339,8 @@ def community_trend(*, user, stakeholder, community=None):
 
 @dataclass(frozen=True)
 class IndicatorSummary:
-    """The latest site-wide perception on one indicator, for the dashboard."""
+    """The latest site-wide perception on one indicator, for the dashboard: in words and
+    as n/5, with its trend in words beside the arrow."""
 
     indicator: str
     label: str
@@ -350,15 +353,51 @@ class IndicatorSummary:
     trend: str | None
     url: str
 
+    @property
+    def mean_display(self):
+        """The latest mean as n/5 shows it: "3.4"."""
+        return f"{self.latest_mean:.1f}" if self.latest_mean is not None else ""
+
+    @property
+    def words(self):
+        """The scale's word nearest the latest mean (3.4: "Neither positive nor negative")."""
+        if self.latest_mean is None:
+            return ""
+        nearest = min(max(int(self.latest_mean + 0.5), 1), 5)
+        return Finding.Value(nearest).label
+
+    @property
+    def arrow(self):
+        return ARROWS.get(self.trend, "")
+
+    @property
+    def trend_text(self):
+        """The trend in words, for beside the arrow: never by the arrow alone."""
+        if self.trend is None:
+            return _("No earlier quarter with findings to compare.")
+        words = {
+            UP: _("Up from %(mean)s in %(quarter)s"),
+            DOWN: _("Down from %(mean)s in %(quarter)s"),
+            STEADY: _("Steady: %(mean)s in %(quarter)s"),
+        }[self.trend]
+        return words % {"mean": f"{self.previous_mean:.1f}", "quarter": self.previous_quarter}
+
 
 def indicator_summary(*, user, site, today=None):
     """Per indicator (in Indicator order), the site-wide mean of the latest quarter with
     findings this user may count, up to `today` (the site's today by default), and its
-    change from the quarter with findings before it: `IndicatorSummary`s. One query."""
+    change from the quarter with findings before it: `IndicatorSummary`s. One query, or
+    two when an indicator has no findings in this quarter or the last."""
     today = today or site.today()
+    findings = counted_finding_list(user=user, site=site).filter(engagement__date__lte=today)
+    # Most sites have findings in this quarter or the last: reading those two quarters
+    # answers without walking years of findings; only when an indicator lacks two
+    # quarters there is the whole history read.
     series = quarterly(
-        counted_finding_list(user=user, site=site).filter(engagement__date__lte=today)
+        findings.filter(engagement__date__gte=Quarter.of(today).shifted(-1).first_day)
     )
+    if any(len(series.get((code,), Trend()).points) < 2 for code in Finding.Indicator.values):
+        series = quarterly(findings)
     url = f"{reverse('engagement:perceptions')}?site={site.pk}"
     summaries = []
     for code, label in Finding.Indicator.choices:

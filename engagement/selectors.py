@@ -18,7 +18,6 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
-    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -37,13 +36,18 @@ from engagement.models import (
     Concern,
     Engagement,
     Finding,
-    is_community,
     member_of_site,
 )
 from stakeholders import history, redaction
-from stakeholders.models import EngagementObjective, Site, SiteMembership, Stakeholder
+from stakeholders.models import (
+    EngagementObjective,
+    Site,
+    SiteMembership,
+    Stakeholder,
+    is_community,
+)
+from stakeholders.selectors import cleared_site_list, site_list
 from stakeholders.selectors import history_names as registry_history_names
-from stakeholders.selectors import site_list
 
 # The roles that may change any engagement of their sites, not only those they logged or
 # whose lead function is theirs.
@@ -60,7 +64,7 @@ def engagement_base(*, user):
         .prefetch_related(
             Prefetch(
                 "stakeholders",
-                queryset=_met_stakeholders(user)
+                queryset=met_stakeholders(user)
                 .select_related("category")
                 .annotate(carries_indicators=is_community()),
             ),
@@ -95,6 +99,15 @@ def cleared_at(*, user, site):
     return SiteMembership.objects.filter(user=user, site=site, cleared=True).exists()
 
 
+def may_export_names(*, user):
+    """Whether the user may ask a list's download for protected names (`names=1`): they
+    are cleared at one of their sites (superusers everywhere). The lists offer it, and the
+    download refuses anyone else, by this one answer."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return cleared_site_list(user=user).exists()
+
+
 def can_change_engagement(*, user, engagement):
     """Whether the user may change an engagement: their role allows changes, they may see
     it (a restricted one only where cleared), and they logged it, lead its function at
@@ -117,9 +130,9 @@ def can_change_engagement(*, user, engagement):
 
 def commitment_list(*, user, site=None):
     """The commitments of the engagements the user may see, overdue first by due date."""
-    commitments = Commitment.objects.filter(
-        engagement__in=Engagement.objects.visible_to(user)
-    ).select_related("engagement__site", "owner", "lead_function")
+    commitments = Commitment.objects.visible_to(user).select_related(
+        "engagement__site", "owner", "lead_function"
+    )
     if site is not None:
         commitments = commitments.filter(engagement__site=site)
     return commitments.order_by("due_on", "pk")
@@ -130,7 +143,7 @@ def concern_list(*, user, site=None):
     where they are cleared at the engagement's site."""
     if not getattr(user, "is_authenticated", False):
         return Concern.objects.none()
-    concerns = Concern.objects.filter(engagement__in=Engagement.objects.visible_to(user))
+    concerns = Concern.objects.visible_to(user)
     if not user.is_superuser:
         concerns = concerns.filter(
             ~Q(type__in=Concern.ALLEGATIONS)
@@ -151,13 +164,13 @@ def filed_allegation_list(*, user):
     """Allegations the user recorded but may no longer read (not cleared at the site): they
     see that they filed them, with the date and the type they filed (`filed_type_label`,
     never a colleague's later reclassification), never the content."""
-    if not getattr(user, "is_authenticated", False):
+    if not getattr(user, "is_authenticated", False) or user.is_superuser:
         return Concern.objects.none()
-    visible = concern_list(user=user).filter(pk=OuterRef("pk"))
     as_filed = Concern.history.filter(id=OuterRef("pk")).order_by("history_date", "history_id")
     return (
         Concern.objects.filter(created_by=user, type__in=Concern.ALLEGATIONS)
-        .exclude(Exists(visible))
+        # An allegation is out of sight exactly where its author is not cleared.
+        .exclude(member_of_site(user, "engagement__site", cleared=True))
         .only("pk", "created_at")
         .annotate(
             # Its date is the one of its site's calendar.
@@ -193,9 +206,8 @@ def filed_engagement_list(*, user):
     knew them (the latest state that was not restricted, else what they logged; never
     a change made out of their sight) and when they were logged. Nothing else, not even
     their numbers. One query."""
-    if not getattr(user, "is_authenticated", False):
+    if not getattr(user, "is_authenticated", False) or user.is_superuser:
         return []
-    visible = Engagement.objects.visible_to(user).filter(pk=OuterRef("pk"))
     known = (
         Engagement.history.filter(id=OuterRef("pk"))
         .filter(~Q(confidentiality=Engagement.Confidentiality.RESTRICTED) | Q(history_type="+"))
@@ -209,7 +221,8 @@ def filed_engagement_list(*, user):
         Engagement.objects.filter(
             created_by=user, confidentiality=Engagement.Confidentiality.RESTRICTED
         )
-        .exclude(Exists(visible))
+        # A restricted engagement is out of sight exactly where its author is not cleared.
+        .exclude(member_of_site(user, cleared=True))
         .annotate(
             known_date=as_known("date", "date"),
             known_format=as_known("format", "format"),
@@ -431,9 +444,7 @@ def finding_list(*, user, engagement=None):
     shown (`stakeholders.redaction`): a hidden community's name and evidence are not."""
     if not getattr(user, "is_authenticated", False):
         return Finding.objects.none()
-    findings = Finding.objects.filter(
-        engagement__in=Engagement.objects.visible_to(user)
-    ).prefetch_related(
+    findings = Finding.objects.visible_to(user).prefetch_related(
         Prefetch("community", queryset=Stakeholder.objects.with_identity_visibility(user))
     )
     if engagement is not None:
@@ -504,7 +515,7 @@ def stakeholder_engagement_list(*, user, stakeholder):
         .prefetch_related(
             Prefetch(
                 "stakeholders",
-                queryset=_met_stakeholders(user).exclude(pk=stakeholder.pk),
+                queryset=met_stakeholders(user).exclude(pk=stakeholder.pk),
                 to_attr="others",
             )
         )
@@ -546,8 +557,11 @@ def objective_last_addressed_list(*, user, stakeholder):
     addressed it, among those the user may see (None: never). One query: a restricted
     engagement moves no date for the uncleared."""
     seen = Engagement.objects.visible_to(user).filter(stakeholders=stakeholder)
+    # Per objective, from this stakeholder's own engagements (hundreds), never from every
+    # engagement that addressed the objective (millions, at a company's scale).
+    latest = seen.filter(objectives=OuterRef("pk")).order_by("-date").values("date")[:1]
     return EngagementObjective.objects.filter(category=stakeholder.category_id).annotate(
-        last_addressed=Max("engagements__date", filter=Q(engagements__in=seen.values("pk")))
+        last_addressed=Subquery(latest)
     )
 
 
@@ -640,9 +654,7 @@ def owned_commitment_list(*, user, engagement):
 def attachment_list(*, user, engagement=None):
     """The attachments of the engagements the user may see (a restricted one's only where
     cleared at its site), oldest first, with who uploaded them."""
-    attachments = Attachment.objects.filter(
-        engagement__in=Engagement.objects.visible_to(user)
-    ).select_related("uploaded_by")
+    attachments = Attachment.objects.visible_to(user).select_related("uploaded_by")
     if engagement is not None:
         attachments = attachments.filter(engagement=engagement)
     return attachments.order_by("created_at", "pk")
@@ -676,7 +688,22 @@ def _open_commitments():
     )
 
 
-def _met_stakeholders(user):
+def meets_category(category=None, *, code=None):
+    """A condition on engagements, for `filter`: one of the stakeholders met is of the
+    category (a `StakeholderCategory` or its id), or of the category with this `code`.
+    The engagement list's "category met" filter and the site report count by it."""
+    if (category is None) == (code is None):
+        raise TypeError("meets_category() takes a category or a code, not both or neither")
+    if code is None:
+        of_category = {"stakeholder__category": category}
+    else:
+        of_category = {"stakeholder__category__code": code}
+    return Exists(
+        Engagement.stakeholders.through.objects.filter(engagement=OuterRef("pk"), **of_category)
+    )
+
+
+def met_stakeholders(user):
     """The stakeholders met, as a list row names them: annotated for the redaction
     filters, the shown ones by name, then the hidden ones by number, so that a
     placeholder's place among the names gives nothing away (as in the registry)."""
@@ -689,14 +716,29 @@ def _met_stakeholders(user):
     )
 
 
+def has_open_commitments():
+    """A condition on engagements, for `filter`: one of its commitments is neither done
+    nor dropped (the engagement list's "open commitments" filter)."""
+    return Exists(_open_commitments())
+
+
 def engagement_review_list(*, user):
-    """The engagements the user may see, newest first, each with `has_open_commitments`
-    (one neither done nor dropped) and its stakeholders for the redaction filters."""
+    """The engagements the user may see, newest first, each with `open_commitments` (those
+    neither done nor dropped: fetched for the rows shown only, never computed over the
+    whole list) and its stakeholders for the redaction filters."""
     return (
         engagement_list(user=user)
         .prefetch_related(None)
-        .prefetch_related(Prefetch("stakeholders", queryset=_met_stakeholders(user)))
-        .annotate(has_open_commitments=Exists(_open_commitments()))
+        .prefetch_related(
+            Prefetch("stakeholders", queryset=met_stakeholders(user)),
+            Prefetch(
+                "commitments",
+                queryset=Commitment.objects.exclude(status__in=Commitment.CLOSED).only(
+                    "pk", "engagement"
+                ),
+                to_attr="open_commitments",
+            ),
+        )
     )
 
 
@@ -768,7 +810,7 @@ def commitment_register(*, user):
     return (
         commitment_list(user=user)
         .select_related("engagement__site", "engagement__lead_function", "owner", "lead_function")
-        .prefetch_related(Prefetch("engagement__stakeholders", queryset=_met_stakeholders(user)))
+        .prefetch_related(Prefetch("engagement__stakeholders", queryset=met_stakeholders(user)))
         .annotate(is_overdue=is_overdue)
         .annotate(
             register_rank=Case(

@@ -18,10 +18,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from engagement import attachments, selectors
-from engagement.models import Attachment, Commitment, Concern, Engagement, Finding, is_community
+from engagement.models import Attachment, Commitment, Concern, Engagement, Finding
 from stakeholders import redaction
 from stakeholders.history import recorded, stamp
-from stakeholders.models import EngagementObjective, Site, SiteMembership, Stakeholder
+from stakeholders.models import (
+    EngagementObjective,
+    Site,
+    SiteMembership,
+    Stakeholder,
+    is_community,
+)
 from stakeholders.selectors import site_list
 from stakeholders.services import apply_fields, require_actor
 

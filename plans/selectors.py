@@ -520,21 +520,17 @@ def plan_history(*, user, plan, limit=50):
             what = categories.get(record.category_id, history.NOT_SHOWN)
         return _("line: %(what)s") % {"what": what}
 
-    # A line's note is about its stakeholder: "Protected" where that one's identity is.
-    # (of every version of a line that ever named a hidden one, kept together to compare).
+    # A line's note is about its stakeholder: "Protected" where that one's identity is, in
+    # every version of a line that ever named a hidden one.
     hidden = {r.stakeholder_id for r in records if r.stakeholder_id} - stakeholders_shown
     hidden_lines = {r.id for r in records if r.stakeholder_id in hidden}
-    for part, redacted in (
-        ([r for r in records if r.id not in hidden_lines], ()),
-        ([r for r in records if r.id in hidden_lines], ("note",)),
-    ):
-        result += history.entries(
-            part,
-            named=named,
-            redacted=redacted,
-            excluded=("plan", "order"),
-            per_object=True,
-            subject=subject,
-        )
+    result += history.entries(
+        records,
+        named=named,
+        redacted_for=lambda record: ("note",) if record.id in hidden_lines else (),
+        excluded=("plan", "order"),
+        per_object=True,
+        subject=subject,
+    )
     result.sort(key=lambda entry: entry.date, reverse=True)
     return result[:limit]

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from plans import selectors, services
+from plans import schedule, selectors, services
 from plans.forms import PlanPage
 from plans.models import PlannedEngagement
 from stakeholders.filters import PAGE_SIZE
@@ -70,6 +70,7 @@ def plan_detail(request, pk):
             "may_approve": selectors.can_approve_plan(user=user, plan=plan),
             "may_revise": selectors.can_revise_plan(user=user, plan=plan),
             "frequencies": PlannedEngagement.Frequency,
+            "due_soon_days": schedule.DUE_SOON_DAYS,
         },
     )
 

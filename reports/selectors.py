@@ -13,13 +13,15 @@ concern and no member of staff, and withholds small counts (`reports.suppression
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from engagement import perceptions
 from engagement import selectors as engagement_selectors
 from engagement.models import Commitment, Concern, Engagement
+from plans import schedule
 from plans import selectors as plan_selectors
 from plans.models import Plan
 from reports import charts
@@ -43,7 +45,7 @@ ALLEGATION_ROWS = 100
 def report_site_list(*, user):
     if not getattr(user, "is_authenticated", False):
         return site_list(user=user).none()
-    return site_list(user=user).order_by("name", "pk")
+    return site_list(user=user)
 
 
 def report_site_get(*, user, pk):
@@ -164,7 +166,9 @@ def _plan_section(report, *, user, site):
     if plan is None:
         return
     report.plan = plan
-    report.plan_record = plan_selectors.plan_record(user=user, plan=plan)
+    # The report counts the objectives covered over its own period (`_engagement_section`),
+    # not the plan's: the plan's record is read without them.
+    report.plan_record = plan_selectors.plan_record(user=user, plan=plan, with_objectives=False)
     for line in report.plan_record.lines:
         stakeholder = line.line.stakeholder
         logged = Cell(line.schedule.logged)
@@ -177,10 +181,16 @@ def _plan_section(report, *, user, site):
     statuses = [line.status for line, _label, _logged in report.plan_lines]
     report.plan_status = [
         (_("overdue"), statuses.count("overdue")),
-        (_("due in the next 30 days"), statuses.count("due_soon")),
+        (_due_soon_label(), statuses.count("due_soon")),
         (_("on track"), statuses.count("on_track")),
         (_("done for the period"), statuses.count("done")),
     ]
+
+
+def _due_soon_label():
+    days = schedule.DUE_SOON_DAYS
+    label = ngettext("due in the next %(days)s day", "due in the next %(days)s days", days)
+    return label % {"days": days}
 
 
 def _engagement_section(report, *, seen, categories, external, threshold):
@@ -276,7 +286,7 @@ def _perception_section(report, *, user, site, external, threshold):
 
 
 def _public_security_section(report, *, seen, user, external, threshold):
-    engagements = seen.filter(_meets_category(PUBLIC_SECURITY))
+    engagements = seen.filter(engagement_selectors.meets_category(code=PUBLIC_SECURITY))
     total = engagements.count()
     report.public_security_total = _cells([total], external=external, threshold=threshold)[0][0]
     formats = list(
@@ -317,15 +327,6 @@ def _public_security_section(report, *, seen, user, external, threshold):
         )
         report.public_security_rows = rows
         report.public_security_more = max(total - len(rows), 0)
-
-
-def _meets_category(code):
-    """A condition on engagements: one of the stakeholders met is of the category."""
-    return Exists(
-        Engagement.stakeholders.through.objects.filter(
-            engagement=OuterRef("pk"), stakeholder__category__code=code
-        )
-    )
 
 
 def _concern_section(report, *, user, site, external, threshold):

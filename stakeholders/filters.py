@@ -13,6 +13,7 @@ from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import QueryDict
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from stakeholders import redaction, selectors
@@ -27,6 +28,9 @@ from stakeholders.models import (
 )
 
 PAGE_SIZE = 25
+
+# An id is at most this many digits (a longer one cannot be a row, and would overflow).
+MAX_ID_DIGITS = 18
 
 
 class ScopedFilterSet(django_filters.FilterSet):
@@ -123,6 +127,40 @@ class StakeholderChoiceField(django_filters.fields.ModelChoiceField):
 
     def label_from_instance(self, obj):
         return redaction.display_name(obj)
+
+
+class LookupSelect(forms.Select):
+    """A stakeholder select that draws only its empty option and the chosen stakeholder:
+    the others are looked up as the user types (`stakeholders:lookup`, through
+    `static/js/lookup.js`), so a site with thousands of stakeholders does not send them
+    all with every list page. The field still checks a submitted value against its whole
+    queryset (the user's own stakeholders). Without JavaScript it keeps the chosen one;
+    a stakeholder's own page lists its engagements."""
+
+    def __init__(self, attrs=None, *, communities=False, site=None):
+        attrs = {"data-lookup": reverse_lazy("stakeholders:lookup"), **(attrs or {})}
+        if communities:
+            attrs["data-lookup-communities"] = "1"
+        if site is not None:
+            attrs["data-lookup-site"] = str(site.pk)
+        super().__init__(attrs)
+
+    def optgroups(self, name, value, attrs=None):
+        iterator = self.choices
+        options = []
+        if iterator.field.empty_label is not None:
+            options.append(("", iterator.field.empty_label))
+        chosen = [v for v in value if v.isascii() and v.isdigit() and len(v) <= MAX_ID_DIGITS]
+        if chosen:
+            options += [iterator.choice(obj) for obj in iterator.queryset.filter(pk__in=chosen)]
+        return [
+            (
+                None,
+                [self.create_option(name, key, label, str(key) in value, index, attrs=attrs)],
+                index,
+            )
+            for index, (key, label) in enumerate(options)
+        ]
 
 
 class StakeholderChoiceFilter(django_filters.ModelChoiceFilter):

@@ -111,6 +111,7 @@ def entries(
     records,
     *,
     redacted=(),
+    redacted_for=None,
     subject=None,
     named=None,
     excluded=(),
@@ -124,8 +125,11 @@ def entries(
     pass one more record than is shown (the extra one is only compared against). With
     `per_object`, the records may be of several objects of one model, each compared with the
     next one of the same object (all the names read in one query a model). Fields in
-    `redacted` show "Protected" instead of their values. `subject(record)` names what the
-    entry is about (a contact, say). `named` maps a related model to the queryset of rows
+    `redacted` show "Protected" instead of their values, and so do those that
+    `redacted_for(record)` names for the entry of `record`; that entry shows the previous
+    record's values too, so decide per object, not per record (a plan line that ever named
+    a hidden stakeholder has its note protected in every entry). `subject(record)` names
+    what the entry is about (a contact, say). `named` maps a related model to the queryset of rows
     whose names this viewer may read; other related rows show as "not shown", so a history
     never names another site or a hidden stakeholder. The user who acted is named only if
     `named` lets this viewer read them (pass the user model's queryset; without it, nobody
@@ -169,6 +173,7 @@ def entries(
             continue
         changes = []
         model = record.instance_type
+        hidden = (*redacted, *redacted_for(record)) if redacted_for else redacted
         for model_field in _tracked_fields(record):
             name = model_field.name
             if name in excluded:
@@ -184,7 +189,7 @@ def entries(
                 old = None
                 if new in (None, "", [], False) and record.history_type == "+":
                     continue
-            if name in redacted:
+            if name in hidden:
                 old_shown = PROTECTED if old not in (None, "") else "—"
                 new_shown = PROTECTED if new not in (None, "") else "—"
             else:

@@ -248,35 +248,50 @@ class SiteMembership(TimeStampedModel):
         return f"{self.user} @ {self.site}"
 
 
+def _of_member_sites(user, **membership):
+    """The ids of the stakeholders of the sites where the user has a membership (with these
+    extra conditions), as an uncorrelated subquery: read once, then matched by index, where
+    an `EXISTS` per row would be evaluated for every stakeholder of the registry."""
+    sites = SiteMembership.objects.filter(user=user, **membership).values("site")
+    return Stakeholder.sites.through.objects.filter(site__in=sites).values("stakeholder")
+
+
+def is_community(category_field="category"):
+    """A condition on stakeholders (or, through `category_field`, on what names their
+    category): those whose category carries the Table 4E.2 perception indicators, the
+    local communities. Perception findings are recorded only for them."""
+    return Exists(
+        EngagementObjective.objects.filter(category=OuterRef(category_field)).exclude(indicator="")
+    )
+
+
+def stakeholder_of_member_site(user, field="pk"):
+    """The condition, for a row naming a stakeholder through `field`, that the stakeholder
+    is at one of the user's sites: an `EXISTS` per row, for queries that already walk a
+    few rows per stakeholder (findings, engagements' stakeholders), where an `IN` over the
+    whole registry would be matched against every row's index entry."""
+    sites = SiteMembership.objects.filter(user=user).values("site")
+    return Exists(
+        Stakeholder.sites.through.objects.filter(stakeholder=OuterRef(field), site__in=sites)
+    )
+
+
 class StakeholderQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Stakeholders of the sites the user belongs to (all of them for a superuser)."""
         if user.is_superuser:
             return self.all()
-        return self.filter(
-            Exists(
-                Stakeholder.sites.through.objects.filter(
-                    stakeholder=OuterRef("pk"), site__memberships__user=user
-                )
-            )
-        )
+        return self.filter(pk__in=_of_member_sites(user))
 
     def with_identity_visibility(self, user):
         """Annotate `identity_visible`: False for an at-risk stakeholder unless the user is
         cleared at one of its sites. The redaction helpers read this annotation."""
         if user.is_superuser:
             return self.annotate(identity_visible=Value(True, output_field=BooleanField()))
-        cleared_here = Exists(
-            Stakeholder.sites.through.objects.filter(
-                stakeholder=OuterRef("pk"),
-                site__memberships__user=user,
-                site__memberships__cleared=True,
-            )
-        )
         return self.annotate(
             identity_visible=Case(
                 When(at_risk=False, then=Value(True)),
-                When(cleared_here, then=Value(True)),
+                When(pk__in=_of_member_sites(user, cleared=True), then=Value(True)),
                 default=Value(False),
                 output_field=BooleanField(),
             )

@@ -20,14 +20,19 @@ from stakeholders.models import (
     Stakeholder,
     StakeholderCategory,
     VulnerableGroup,
+    is_community,
 )
 
 
 def site_list(*, user):
-    """The sites the user belongs to (every site for a superuser)."""
+    """The sites the user belongs to (every site for a superuser), by name (then id, so
+    that two sites of one name keep their order): site pickers, the dashboard's and the
+    report's sites and the perceptions page's default site all read this order."""
     if user.is_superuser:
-        return Site.objects.all()
-    return Site.objects.filter(memberships__user=user)
+        sites = Site.objects.all()
+    else:
+        sites = Site.objects.filter(memberships__user=user)
+    return sites.order_by("name", "pk")
 
 
 def stakeholder_base(*, user):
@@ -104,6 +109,21 @@ def stakeholder_list(
     return stakeholders.annotate(
         sort_name=Case(When(identity_visible=True, then=Lower("name")), default=Value(""))
     ).order_by(F("identity_visible").desc(), "sort_name", "pk")
+
+
+# How many stakeholders a search-as-you-type lookup answers with at most.
+LOOKUP_LIMIT = 20
+
+
+def stakeholder_lookup(*, user, search="", communities=False, site=None):
+    """The first stakeholders of the registry, as `stakeholder_list` orders and searches it
+    (a hidden identity is never matched by a search, only listed by its placeholder), for
+    the list filters' search-as-you-type; only local communities with `communities`, only
+    one of the user's sites' with `site`."""
+    stakeholders = stakeholder_list(user=user, search=search, site=site)
+    if communities:
+        stakeholders = stakeholders.filter(is_community())
+    return stakeholders.prefetch_related(None)[:LOOKUP_LIMIT]
 
 
 def stakeholder_get(*, user, pk):

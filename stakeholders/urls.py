@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.stakeholder_list, name="list"),
     path("add/", views.stakeholder_add, name="add"),
     path("map/", views.stakeholder_map, name="map"),
+    path("lookup/", views.stakeholder_lookup, name="lookup"),
     path("<int:pk>/", views.stakeholder_detail, name="detail"),
     path("<int:pk>/edit/", views.stakeholder_edit, name="edit"),
     path("<int:pk>/assess/", views.assessment_add, name="assess"),

@@ -1,6 +1,7 @@
 from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -17,6 +18,9 @@ from stakeholders.forms import (
 from stakeholders.models import Contact, EngagementObjective
 
 PAGE_SIZE = 25
+
+# A lookup's search is cut to this many characters (a stakeholder's name is at most 200).
+LOOKUP_MAX_CHARS = 200
 
 
 def _get_stakeholder_for_user(request, pk):
@@ -52,14 +56,35 @@ def stakeholder_list(request):
     )
 
 
+@require_safe
+def stakeholder_lookup(request):
+    """Search-as-you-type for the list filters' stakeholder fields
+    (`stakeholders.filters.LookupSelect`): the first stakeholders of the user's registry
+    matching `q`, by the name the user may see, as JSON. Never cached: it is one user's."""
+    site = request.GET.get("site", "")
+    results = selectors.stakeholder_lookup(
+        user=request.user,
+        search=request.GET.get("q", "").strip()[:LOOKUP_MAX_CHARS],
+        communities=request.GET.get("communities") == "1",
+        # Any number names a site; one that is not the user's matches nothing.
+        site=int(site) if site.isascii() and site.isdigit() and len(site) <= 18 else None,
+    )
+    response = JsonResponse(
+        {"results": [{"value": s.pk, "text": redaction.display_name(s)} for s in results]}
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 def _stakeholder_sections(request, stakeholder):
     """What other apps add to the stakeholder page, in app order: each app config with a
     `stakeholder_sections(*, request, stakeholder)` method returns a list of sections,
     each `{"template": ..., "context": {...}}`, optionally with `"replaces": [...]`, the
-    page's own blocks it stands in for ("objectives"). The apps are found through the app
-    registry, never imported: they build on `stakeholders`, not the reverse. A section's
-    template renders columns of the page's grid row; what this user may see in it is
-    decided by that app's selectors."""
+    page's own blocks it stands in for ("objectives"), and `"scripts": [...]`, the static
+    paths of the scripts it needs, loaded once in the page's scripts block. The apps are
+    found through the app registry, never imported: they build on `stakeholders`, not the
+    reverse. A section's template renders columns of the page's grid row; what this user
+    may see in it is decided by that app's selectors."""
     return [
         section
         for config in apps.get_app_configs()
@@ -89,6 +114,10 @@ def stakeholder_detail(request, pk):
             "history": selectors.stakeholder_history(user=request.user, stakeholder=stakeholder),
             "objectives": objectives,
             "sections": sections,
+            # Each script once, however many sections ask for it.
+            "section_scripts": list(
+                dict.fromkeys(path for section in sections for path in section.get("scripts", ()))
+            ),
         },
     )
 

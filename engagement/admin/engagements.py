@@ -136,6 +136,8 @@ class EngagementAdmin(
         "created_by",
         "updated_by",
     )
+    # As the app's own lists: a page a slow link carries, drawn quickly.
+    list_per_page = 25
     list_display = [
         "date",
         "format",
@@ -144,9 +146,16 @@ class EngagementAdmin(
         "confidentiality",
         "stakeholders_met",
     ]
-    list_filter = [MySitesFilter, "format", "confidentiality", "lead_function"]
+    # By date through the filter's fixed periods, not a date hierarchy: the hierarchy
+    # reads every visible engagement's year to draw its links (seconds with a million).
+    list_filter = [
+        MySitesFilter,
+        ("date", admin.DateFieldListFilter),
+        "format",
+        "confidentiality",
+        "lead_function",
+    ]
     search_fields = ["purpose", "summary", "outcomes"]
-    date_hierarchy = "date"
     autocomplete_fields = ["stakeholders", "objectives", "lead_function"]
     filter_horizontal = ["participants"]
     readonly_fields = ["created_by", "created_at", "updated_by", "updated_at"]

@@ -20,7 +20,7 @@ from engagement.filters import (
     PerceptionFilterSet,
 )
 from stakeholders.exports import csv_response, log_export, xlsx_response
-from stakeholders.selectors import cleared_site_list, site_list
+from stakeholders.selectors import site_list
 
 # Above this many rows an XLSX is refused: the workbook is built before it is sent, which
 # would keep the exporter waiting (and a proxy timing out). CSV streams any number.
@@ -69,7 +69,7 @@ def export(request, kind, format):
     what, filterset_class, selector, list_page = KINDS[kind]
     user = request.user
     names = request.GET.get("names") == "1"
-    if names and not cleared_site_list(user=user).exists():
+    if names and not selectors.may_export_names(user=user):
         raise PermissionDenied(_("Only users cleared at a site may export protected names."))
     filterset = filterset_class(request.GET, queryset=selector(user=user), user=user)
     records = filterset.qs
@@ -80,10 +80,6 @@ def export(request, kind, format):
             _("A filter could not be applied, so nothing was downloaded: correct it first."),
         )
         return _back(list_page, request)
-    if what is exports.ENGAGEMENTS:
-        records = exports.with_met_categories(records, user=user)
-    elif what is exports.FINDINGS:
-        records = exports.with_communities(records, user=user)
     row_count = records.count()
     if format == "xlsx" and row_count > XLSX_MAX_ROWS:
         messages.error(
@@ -105,7 +101,7 @@ def export(request, kind, format):
         names_included=names,
         row_count=row_count,
     )
-    rows = what.rows(records.iterator(chunk_size=exports.CHUNK_SIZE), names=names)
+    rows = what.rows(records, user=user, names=names)
     filename = f"vpsa-{kind}"
     if format == "csv":
         return csv_response(filename=filename, header=what.header, rows=rows)

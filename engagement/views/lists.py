@@ -13,13 +13,12 @@ from engagement.filters import (
     FunctionEngagementFilterSet,
 )
 from stakeholders.filters import filtered_page
-from stakeholders.selectors import cleared_site_list
 
 
 def _export(user, kind):
     """The download box of a list: which export, and whether protected names may be
     asked for (by a user cleared at one of their sites)."""
-    return {"export_kind": kind, "export_names": cleared_site_list(user=user).exists()}
+    return {"export_kind": kind, "export_names": selectors.may_export_names(user=user)}
 
 
 def _may_log(user):

@@ -24,6 +24,8 @@ def perceptions_page(request):
     context = {"page": "perceptions", "filter": filterset, "form": filterset.form, "site": site}
     if site is not None:
         date_from, date_to = filterset.chosen("date_from"), filterset.chosen("date_to")
+        # Cleared at the site: restricted findings count, and names may be exported.
+        cleared = selectors.cleared_at(user=user, site=site)
         communities = Paginator(
             perceptions.communities_with_findings(user=user, site=site, findings=filterset.qs),
             COMMUNITIES_PER_PAGE,
@@ -47,10 +49,10 @@ def perceptions_page(request):
                 "community": filterset.chosen("community"),
                 "date_from": date_from,
                 "date_to": date_to,
-                "cleared": selectors.cleared_at(user=user, site=site),
+                "cleared": cleared,
                 "filtered": filterset.applied,
                 "export_kind": "findings",
-                "export_names": selectors.cleared_at(user=user, site=site),
+                "export_names": cleared,
             }
         )
     return render(request, "engagement/perceptions.html", context)

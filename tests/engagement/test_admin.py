@@ -214,7 +214,7 @@ class TestChangelist:
         assert listed(response) == {internal.pk, restricted.pk}
         content = response.content.decode()
         assert "Mwanzo village council" in content
-        assert f"date__year={RESTRICTED_YEAR}" in content
+        assert "date__gte=" in content  # the filter by date's periods
         assert "Far valley chiefs" not in content
 
     def test_an_uncleared_admin_never_meets_the_restricted_engagement(

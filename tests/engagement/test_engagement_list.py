@@ -321,12 +321,30 @@ class TestRestricted:
         client.force_login(member)
         content = body(client.get(URL))
         assert "Baraka" not in content
-        labels = [label for _, label in select_options(content, "stakeholder")]
-        assert labels == [
-            "Any stakeholder",
+        # The page draws only the empty option; the others come from the lookup.
+        assert [label for _, label in select_options(content, "stakeholder")] == [
+            "Any stakeholder"
+        ]
+        lookup = client.get(reverse("stakeholders:lookup"))
+        assert "Baraka" not in lookup.content.decode()
+        assert [row["text"] for row in lookup.json()["results"]] == [
             "District police command",
             "Mwanzo village council",
             f"Protected stakeholder S-{defender.pk:04d}",
+        ]
+        # A search never matches a hidden name.
+        found = client.get(reverse("stakeholders:lookup"), {"q": "Baraka"}).json()
+        assert found == {"results": []}
+
+    def test_the_chosen_stakeholder_is_drawn_by_the_name_the_user_may_see(
+        self, client, member, logged, defender
+    ):
+        client.force_login(member)
+        content = body(client.get(URL, {"stakeholder": defender.pk}))
+        assert "Baraka" not in content
+        assert select_options(content, "stakeholder") == [
+            ("", "Any stakeholder"),
+            (str(defender.pk), f"Protected stakeholder S-{defender.pk:04d}"),
         ]
         # Filtering by it shows only what the member may see: nothing restricted.
         response = client.get(URL, {"stakeholder": defender.pk})

@@ -311,3 +311,94 @@ def test_a_filter_that_cannot_be_applied_makes_no_file(client, member, met, bad)
     content = response.content.decode()
     assert "nothing was downloaded" in content and "left out" in content
     assert not ExportLog.objects.exists()
+
+
+@pytest.fixture
+def every_kind(site, council, defender, cleared_member):
+    """Three engagements, each with a commitment, a concern raised by the defender and a
+    finding on the council."""
+    from tests.factories import FindingFactory
+
+    for number in range(3):
+        engagement = EngagementFactory(
+            site=site, created_by=cleared_member, stakeholders=[council, defender]
+        )
+        CommitmentFactory(engagement=engagement, description=f"Commitment {number}")
+        ConcernFactory(engagement=engagement, stakeholder=defender)
+        FindingFactory(engagement=engagement, community=council, value=number + 1)
+
+
+def test_a_row_joins_its_stakeholders_objectives_and_people(client, site, council, defender):
+    from stakeholders.models import EngagementObjective, StakeholderCategory
+    from tests.factories import UserFactory
+
+    security = StakeholderCategory.objects.get(code="public-security-providers")
+    police = StakeholderFactory(name="ilembo police post", category=security, sites=[site])
+    first, second = EngagementObjective.objects.all()[:2]
+    logger = member_of(site, first_name="Neema", last_name="Kimaro")
+    engagement = EngagementFactory(
+        site=site,
+        created_by=logger,
+        stakeholders=[defender, police, council],
+        attendance_total=40,
+        format=Engagement.Format.FOCUS_GROUP,
+    )
+    engagement.objectives.set([second, first])
+    CommitmentFactory(engagement=engagement, owner=UserFactory(first_name="", last_name=""))
+    client.force_login(logger)
+
+    header, row = read_csv(client.get(export_url("engagements", "csv")))
+    record = dict(zip(header, row, strict=True))
+    # Shown ones by name (whatever the case), then the hidden one.
+    assert record["Stakeholders met"] == (
+        f"ilembo police post; Ilembo village council; Protected stakeholder S-{defender.pk:04d}"
+    )
+    assert record["Stakeholder categories"] == f"{security.name}; {council.category.name}"
+    assert record["Table 4E.2 objectives addressed"] == f"{first.text}; {second.text}"
+    assert (record["Format"], record["Attendance"], record["Of which women"]) == (
+        "Focus group",
+        "40",
+        "",
+    )
+    assert record["Confidentiality"] == "Internal: everyone at the site"
+    assert record["Logged by"] == "Neema Kimaro"
+    header, row = read_csv(client.get(export_url("commitments", "csv")))
+    record = dict(zip(header, row, strict=True))
+    assert record["Owner"] == engagement.commitments.get().owner.username
+    assert (record["Status"], record["Overdue"]) == ("Open", "no")
+
+
+@pytest.mark.parametrize("kind", ["engagements", "commitments", "concerns", "findings"])
+def test_rows_read_in_chunks_join_up(client, cleared_member, every_kind, kind, monkeypatch):
+    from engagement import exports
+
+    client.force_login(cleared_member)
+    whole = read_csv(client.get(export_url(kind, "csv", names="1")))
+    assert len(whole) == 4
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 2)
+    assert read_csv(client.get(export_url(kind, "csv", names="1"))) == whole
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 1)
+    assert read_csv(client.get(export_url(kind, "csv", names="1"))) == whole
+
+
+@pytest.mark.parametrize("kind", ["engagements", "commitments", "concerns", "findings"])
+def test_the_queries_of_a_file_do_not_grow_with_its_rows(
+    client, site, cleared_member, council, defender, kind
+):
+    from tests.factories import FindingFactory
+
+    client.force_login(cleared_member)
+    counts = []
+    for more in (5, 45):
+        for _ in range(more):
+            engagement = EngagementFactory(
+                site=site, created_by=cleared_member, stakeholders=[council, defender]
+            )
+            CommitmentFactory(engagement=engagement)
+            ConcernFactory(engagement=engagement, stakeholder=defender)
+            FindingFactory(engagement=engagement, community=council)
+        with CaptureQueriesContext(connection) as queries:
+            rows = read_csv(client.get(export_url(kind, "csv", names="1")))
+        assert len(rows) == len(counts) * 45 + 6
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts

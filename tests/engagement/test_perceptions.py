@@ -188,6 +188,17 @@ def test_direction_threshold():
     assert perceptions.direction(-0.25) == "down"
 
 
+def test_the_change_is_between_the_means_as_shown():
+    q1, q2 = Quarter(2026, 1), Quarter(2026, 2)
+    trend = perceptions.Trend([perceptions.Point(q1, 3.24, 5), perceptions.Point(q2, 3.46, 5)])
+    assert (trend.previous.display, trend.latest.display) == ("3.2 (n=5)", "3.5 (n=5)")
+    assert trend.change == 0.3 and trend.change_display == "+0.3"
+    assert trend.direction == "up"
+    # 3.04 to 3.26 reads "3.0", "3.3": its direction follows the "+0.3" shown.
+    shown = perceptions.Trend([perceptions.Point(q1, 3.04, 5), perceptions.Point(q2, 3.26, 5)])
+    assert shown.change == 0.3 and shown.direction == "up"
+
+
 def test_a_long_period_shows_only_quarters_with_findings(site, member, mwanzo):
     finding(site, mwanzo, datetime.date(2020, 2, 1), 2)
     finding(site, mwanzo, datetime.date(2026, 2, 1), 4)
@@ -256,9 +267,13 @@ def test_a_hidden_community_shows_under_its_placeholder(
     assert "Kijiji" not in content
     assert table(content, SATISFACTION)[placeholder][0] == "2.0 (n=1)"
     assert placeholder in chart(response, SATISFACTION)
-    # In the filter's options too, after the names.
-    options = re.findall(r'<option value="\d+"[^>]*>([^<]+)</option>', content)
+    # In the community filter's lookup too, after the names.
+    lookup = client.get(
+        reverse("stakeholders:lookup"), {"communities": "1", "site": site.pk}
+    ).json()
+    options = [row["text"] for row in lookup["results"]]
     assert options.index("Mwanzo village") < options.index(placeholder)
+    assert "Kijiji" not in str(lookup)
     assert "Kijiji" not in get(client, member, community=hidden.pk, **PERIOD).content.decode()
 
     content = get(client, cleared_member, **PERIOD).content.decode()
@@ -440,7 +455,7 @@ def test_indicator_summary_on_a_known_dataset(known, site, member, django_assert
     assert satisfaction.latest_quarter == "2026 Q2"
     assert satisfaction.previous_mean == pytest.approx(7 / 3)
     assert satisfaction.previous_quarter == "2026 Q1"
-    assert satisfaction.change == pytest.approx(5 - 7 / 3)
+    assert satisfaction.change == 2.7  # 5.0 against 2.3, as shown (not 5 - 7 / 3)
     assert satisfaction.trend == "up"
     assert satisfaction.url == f"{URL}?site={site.pk}"
     assert attitude.trend == "steady" and attitude.change == 0
@@ -487,6 +502,19 @@ def test_a_community_without_findings(client, member, mwanzo):
     client.force_login(member)
     content = client.get(mwanzo.get_absolute_url()).content.decode()
     assert "No perception finding on this community that you may see yet" in content
+
+
+def test_the_trend_chart_scripts_load_once_after_the_page(client, restricted, member, mwanzo):
+    client.force_login(member)
+    content = client.get(mwanzo.get_absolute_url()).content.decode()
+    assert content.count("chart.umd.js") == 1 and content.count("js/perceptions.js") == 1
+    assert content.index("</main>") < content.index("chart.umd.js")
+
+
+def test_no_chart_scripts_without_a_chart(client, member, mwanzo):
+    client.force_login(member)
+    content = client.get(mwanzo.get_absolute_url()).content.decode()
+    assert "chart.umd.js" not in content and "js/perceptions.js" not in content
 
 
 def test_no_trend_for_other_stakeholders(client, site, member):

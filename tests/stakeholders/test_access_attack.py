@@ -32,6 +32,7 @@ from stakeholders.models import (
 )
 from stakeholders.resources import StakeholderResource
 from tests.conftest import member_of
+from tests.stakeholders.test_import_export import downloaded
 
 pytestmark = pytest.mark.django_db
 
@@ -420,6 +421,7 @@ def export(client, file_format, **query):
     fields = [f"stakeholderresource_{name}" for name in StakeholderResource.Meta.fields]
     data = {"format": file_format, "resource": 0, **dict.fromkeys(fields, "on")}
     response = client.post(EXPORT + ("?" + "&".join(f"{k}={v}" for k, v in query.items())), data)
+    response = downloaded(response)
     if file_format == 1:
         sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
         text = "\n".join(",".join(str(cell) for cell in row) for row in sheet.values)

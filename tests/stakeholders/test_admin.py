@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from stakeholders.models import Site, Stakeholder
 from tests.factories import StakeholderFactory
+from tests.stakeholders.test_import_export import downloaded
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +42,7 @@ def dry_run(client, upload, fmt=CSV):
 
 def export(client):
     selected = {f"stakeholderresource_{column}": "on" for column in HEADER.split(",")}
-    return client.post(EXPORT, {"format": CSV, "resource": "0", **selected})
+    return downloaded(client.post(EXPORT, {"format": CSV, "resource": "0", **selected}))
 
 
 def confirm(client, response):

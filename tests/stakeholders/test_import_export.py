@@ -11,6 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from django.conf import settings
+from django.http import HttpResponse
 from django.urls import reverse
 
 from stakeholders.models import Stakeholder
@@ -74,7 +75,20 @@ def confirm(client, preview):
 
 def export(client, fmt=CSV):
     selected = {f"stakeholderresource_{name}": "on" for name in HEADERS}
-    return client.post(EXPORT, {"format": fmt, "resource": "0", **selected})
+    return downloaded(client.post(EXPORT, {"format": fmt, "resource": "0", **selected}))
+
+
+def downloaded(response):
+    """A response as the browser ends up with it: a streamed file is read to its end (the
+    test client closes it then) and its bytes kept in `content`, so a test reads every
+    download alike."""
+    if not response.streaming:
+        return response
+    return HttpResponse(
+        b"".join(response.streaming_content),
+        status=response.status_code,
+        headers=dict(response.items()),
+    )
 
 
 def tamper(signed):
