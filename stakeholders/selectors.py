@@ -120,6 +120,10 @@ def stakeholder_lookup(*, user, search="", communities=False, site=None):
     (a hidden identity is never matched by a search, only listed by its placeholder), for
     the list filters' search-as-you-type; only local communities with `communities`, only
     one of the user's sites' with `site`."""
+    if site is not None and not site_list(user=user).filter(pk=site).exists():
+        # Another site's number answers nothing, not even the stakeholders it shares with
+        # the user's own sites: which sites exist and share whom is not theirs to learn.
+        return Stakeholder.objects.none()
     stakeholders = stakeholder_list(user=user, search=search, site=site)
     if communities:
         stakeholders = stakeholders.filter(is_community())

@@ -66,7 +66,7 @@ def stakeholder_lookup(request):
         user=request.user,
         search=request.GET.get("q", "").strip()[:LOOKUP_MAX_CHARS],
         communities=request.GET.get("communities") == "1",
-        # Any number names a site; one that is not the user's matches nothing.
+        # A malformed number is no site; one that is not the user's answers nothing.
         site=int(site) if site.isascii() and site.isdigit() and len(site) <= 18 else None,
     )
     response = JsonResponse(
