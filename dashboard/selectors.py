@@ -25,7 +25,7 @@ from engagement.filters import CommitmentFilterSet, ConcernFilterSet
 from engagement.models import Commitment, Concern, Engagement
 from plans import selectors as plan_selectors
 from stakeholders.models import EngagementObjective, Site, StakeholderCategory
-from stakeholders.selectors import site_list
+from stakeholders.selectors import parse_id, site_list
 
 # Calendar quarters, as the perceptions page reckons them.
 Quarter = perceptions.Quarter
@@ -39,9 +39,6 @@ OPEN_CONCERN_STATUSES = (
     Concern.Status.REFERRED,
     Concern.Status.UNDER_INVESTIGATION,
 )
-
-# A site id is at most this many digits (larger ones cannot be a row, and would overflow).
-_MAX_ID_DIGITS = 18
 
 
 # --- which site ---------------------------------------------------------------------------
@@ -58,10 +55,10 @@ def dashboard_site_list(*, user):
 def dashboard_site_get(*, user, pk):
     """One of the user's sites by its id, or 404: another site's, a missing one and a
     malformed id answer alike."""
-    pk = str(pk)
-    if not (pk.isascii() and pk.isdigit()) or len(pk) > _MAX_ID_DIGITS:
+    pk = parse_id(str(pk))
+    if pk is None:
         raise Http404
-    site = dashboard_site_list(user=user).filter(pk=int(pk)).first()
+    site = dashboard_site_list(user=user).filter(pk=pk).first()
     if site is None:
         raise Http404
     return site

@@ -30,13 +30,7 @@ def member_of_site(user, site_field="site", **membership):
     It is an uncorrelated `IN (subquery)` over the user's memberships, not an `EXISTS` per
     row: the database reads the user's few sites once and then uses the rows' site indexes,
     which is what keeps the lists fast with millions of engagements."""
-    return Q(
-        **{
-            f"{site_field}__in": SiteMembership.objects.filter(user=user, **membership).values(
-                "site"
-            )
-        }
-    )
+    return Q(**{f"{site_field}__in": SiteMembership.objects.site_ids(user, **membership)})
 
 
 def visible_engagement(user, path=""):

@@ -378,22 +378,17 @@ def finding_history(*, user, engagement, limit=50, named=None, sealed=...):
             "community": redaction.display_name(community) if community else _("a community"),
         }
 
-    result = []
-    for part, redacted in (
-        ([r for r in records if r.community_id in shown], ()),
-        ([r for r in records if r.community_id not in shown], ("evidence",)),
-    ):
-        result += history.entries(
-            part,
-            named=named,
-            sealed=sealed,
-            redacted=redacted,
-            excluded=("engagement", "community", "indicator"),
-            per_object=True,
-            subject=subject,
-        )
-    result.sort(key=lambda entry: entry.date, reverse=True)
-    return result[:limit]
+    # A finding's community never changes, so deciding by the record's is deciding per
+    # finding, as `redacted_for` wants.
+    return history.entries(
+        records,
+        named=named,
+        sealed=sealed,
+        redacted_for=lambda record: () if record.community_id in shown else ("evidence",),
+        excluded=("engagement", "community", "indicator"),
+        per_object=True,
+        subject=subject,
+    )[:limit]
 
 
 def _sealed_with(engagement_sealed, engagement_records, model):

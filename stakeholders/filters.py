@@ -29,9 +29,6 @@ from stakeholders.models import (
 
 PAGE_SIZE = 25
 
-# An id is at most this many digits (a longer one cannot be a row, and would overflow).
-MAX_ID_DIGITS = 18
-
 
 class ScopedFilterSet(django_filters.FilterSet):
     """A FilterSet for one user's list page.
@@ -150,7 +147,7 @@ class LookupSelect(forms.Select):
         options = []
         if iterator.field.empty_label is not None:
             options.append(("", iterator.field.empty_label))
-        chosen = [v for v in value if v.isascii() and v.isdigit() and len(v) <= MAX_ID_DIGITS]
+        chosen = [pk for pk in map(selectors.parse_id, value) if pk is not None]
         if chosen:
             options += [iterator.choice(obj) for obj in iterator.queryset.filter(pk__in=chosen)]
         return [

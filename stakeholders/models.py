@@ -202,6 +202,15 @@ class Site(TimeStampedModel):
         return timezone.localdate(timezone=zoneinfo.ZoneInfo(self.time_zone))
 
 
+class SiteMembershipQuerySet(models.QuerySet):
+    def site_ids(self, user, **conditions):
+        """The ids of the sites where the user has a membership (with these extra
+        conditions, e.g. `cleared=True`), as a `values("site")` queryset to use as an
+        uncorrelated subquery (`site__in=...`): the database reads the user's few sites
+        once, then matches rows by their site indexes."""
+        return self.filter(user=user, **conditions).values("site")
+
+
 class SiteMembership(TimeStampedModel):
     """A user's place at a site. Clearance is per site: cleared at one, not at another."""
 
@@ -230,6 +239,7 @@ class SiteMembership(TimeStampedModel):
         ),
     )
 
+    objects = SiteMembershipQuerySet.as_manager()
     history = AuditedHistory()
 
     class Meta:
@@ -252,7 +262,7 @@ def _of_member_sites(user, **membership):
     """The ids of the stakeholders of the sites where the user has a membership (with these
     extra conditions), as an uncorrelated subquery: read once, then matched by index, where
     an `EXISTS` per row would be evaluated for every stakeholder of the registry."""
-    sites = SiteMembership.objects.filter(user=user, **membership).values("site")
+    sites = SiteMembership.objects.site_ids(user, **membership)
     return Stakeholder.sites.through.objects.filter(site__in=sites).values("stakeholder")
 
 
@@ -270,7 +280,7 @@ def stakeholder_of_member_site(user, field="pk"):
     is at one of the user's sites: an `EXISTS` per row, for queries that already walk a
     few rows per stakeholder (findings, engagements' stakeholders), where an `IN` over the
     whole registry would be matched against every row's index entry."""
-    sites = SiteMembership.objects.filter(user=user).values("site")
+    sites = SiteMembership.objects.site_ids(user)
     return Exists(
         Stakeholder.sites.through.objects.filter(stakeholder=OuterRef(field), site__in=sites)
     )

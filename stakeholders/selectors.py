@@ -23,6 +23,20 @@ from stakeholders.models import (
     is_community,
 )
 
+# An id is at most this many digits: a longer one cannot be a row, and would overflow.
+MAX_ID_DIGITS = 18
+
+
+def parse_id(value):
+    """The id a query-string value names, as an int; None when it names none: not a
+    string, empty, anything but ASCII digits (a sign, a space, "²"), or more than
+    MAX_ID_DIGITS digits. Whether the user may see that row is for the selectors."""
+    if not isinstance(value, str) or not (value.isascii() and value.isdigit()):
+        return None
+    if len(value) > MAX_ID_DIGITS:
+        return None
+    return int(value)
+
 
 def site_list(*, user):
     """The sites the user belongs to (every site for a superuser), by name (then id, so
@@ -65,14 +79,18 @@ def stakeholder_list(
     Search matches identity fields (name, location, notes, contacts) only on stakeholders
     whose identity the user may see, and hidden stakeholders sort after the others by
     number, so neither a search hit nor a position in the list gives a hidden name away.
+    `site` narrows it to one of the user's sites: another site's gives nothing.
     """
     stakeholders = stakeholder_base(user=user)
     if category is not None:
         stakeholders = stakeholders.filter(category=category)
     if site is not None:
-        stakeholders = stakeholders.filter(
-            Exists(Stakeholder.sites.through.objects.filter(stakeholder=OuterRef("pk"), site=site))
-        )
+        at_site = Stakeholder.sites.through.objects.filter(stakeholder=OuterRef("pk"), site=site)
+        if not user.is_superuser:
+            # Another site's number answers nothing, not even the stakeholders it shares
+            # with the user's own sites: which sites exist and share whom is not theirs.
+            at_site = at_site.filter(site__in=SiteMembership.objects.site_ids(user))
+        stakeholders = stakeholders.filter(Exists(at_site))
     if lead_function is not None:
         stakeholders = stakeholders.filter(lead_function=lead_function)
     if kind:
@@ -119,11 +137,7 @@ def stakeholder_lookup(*, user, search="", communities=False, site=None):
     """The first stakeholders of the registry, as `stakeholder_list` orders and searches it
     (a hidden identity is never matched by a search, only listed by its placeholder), for
     the list filters' search-as-you-type; only local communities with `communities`, only
-    one of the user's sites' with `site`."""
-    if site is not None and not site_list(user=user).filter(pk=site).exists():
-        # Another site's number answers nothing, not even the stakeholders it shares with
-        # the user's own sites: which sites exist and share whom is not theirs to learn.
-        return Stakeholder.objects.none()
+    one of the user's sites' with `site` (another site's, nothing)."""
     stakeholders = stakeholder_list(user=user, search=search, site=site)
     if communities:
         stakeholders = stakeholders.filter(is_community())

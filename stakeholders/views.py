@@ -61,13 +61,12 @@ def stakeholder_lookup(request):
     """Search-as-you-type for the list filters' stakeholder fields
     (`stakeholders.filters.LookupSelect`): the first stakeholders of the user's registry
     matching `q`, by the name the user may see, as JSON. Never cached: it is one user's."""
-    site = request.GET.get("site", "")
     results = selectors.stakeholder_lookup(
         user=request.user,
         search=request.GET.get("q", "").strip()[:LOOKUP_MAX_CHARS],
         communities=request.GET.get("communities") == "1",
         # A malformed number is no site; one that is not the user's answers nothing.
-        site=int(site) if site.isascii() and site.isdigit() and len(site) <= 18 else None,
+        site=selectors.parse_id(request.GET.get("site")),
     )
     response = JsonResponse(
         {"results": [{"value": s.pk, "text": redaction.display_name(s)} for s in results]}
