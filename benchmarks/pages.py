@@ -4,7 +4,8 @@
 
 Run it on a database filled by `manage.py seed_scale` (see README.md here). It asks for each
 page through the Django test client, REPEATS times after one warm-up, as a member of the
-first scale site (its cleared security manager) and as a superuser, and prints the median,
+first scale site (its cleared security manager), as its administrator (staff, not a
+superuser: the admin pages only) and as a superuser, and prints the median,
 the 95th percentile and the query count; then the time and peak memory of a full CSV and
 XLSX export of the site's engagements and of the admin's export of the stakeholders; and,
 in the same run, two floors (`benchmarks/floors.py`): a bare one (the rows of a list page
@@ -12,7 +13,8 @@ from one indexed query in a bare template) and a layout one (the same inside the
 base layout), with each page's 95th percentile as a ratio to both.
 
 It writes nothing but an export log entry per export and, if missing, the superuser
-`scale-root` (no usable password). `--repeats N` changes the number of requests.
+`scale-root` and the site administrator `scale-01-admin` (no usable password).
+`--repeats N` changes the number of requests.
 """
 
 import argparse
@@ -105,6 +107,7 @@ def targets():
         username="scale-root",
         defaults={"is_superuser": True, "is_staff": True, "password": "!"},
     )
+    site_admin = site_administrator(site)
     community = (
         Stakeholder.objects.filter(sites=site, category__code="local-communities", at_risk=False)
         .annotate(n=Count("engagements"))
@@ -113,7 +116,24 @@ def targets():
     )
     engagement = Engagement.objects.filter(site=site).order_by("-date", "-pk").first()
     plan = Plan.objects.filter(site=site).order_by("-starts_on").first()
-    return site, member, root, community, engagement, plan
+    return site, member, site_admin, root, community, engagement, plan
+
+
+def site_administrator(site):
+    """The site's administrator: staff (so the admin opens) but not a superuser, cleared at
+    the site, in the Administrator role; added if missing (no usable password)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from stakeholders.models import SiteMembership
+
+    user, _created = get_user_model().objects.get_or_create(
+        username=f"scale-{site.name.rsplit(' ', 1)[1]}-admin",
+        defaults={"is_staff": True, "password": "!"},
+    )
+    user.groups.add(Group.objects.get(name="Administrator"))
+    SiteMembership.objects.get_or_create(user=user, site=site, defaults={"cleared": True})
+    return user
 
 
 def pages(site, community, engagement, plan):
@@ -142,6 +162,10 @@ def pages(site, community, engagement, plan):
         ("registry, at risk", f"/stakeholders/?site={s}&at_risk=yes"),
         ("admin: stakeholders", "/admin/stakeholders/stakeholder/"),
         ("admin: engagements", "/admin/engagement/engagement/"),
+        ("admin: a stakeholder", f"/admin/stakeholders/stakeholder/{community.pk}/change/"),
+        ("admin: an engagement", f"/admin/engagement/engagement/{engagement.pk}/change/"),
+        ("admin: commitments", "/admin/engagement/commitment/"),
+        ("admin: concerns", "/admin/engagement/concern/"),
     ]
 
 
@@ -205,12 +229,12 @@ def _run(*, repeats, out, with_exports):
     from django.db import connection
 
     bench = Bench(repeats=repeats, out=out)
-    site, member, root, community, engagement, plan = targets()
+    site, member, site_admin, root, community, engagement, plan = targets()
     out.write(
         f"{connection.vendor}, {site.name}, {repeats} requests per page after a warm-up "
         f"(milliseconds; ratios of the 95th percentile to the bare and layout floors)\n"
     )
-    for who, user in (("member", member), ("superuser", root)):
+    for who, user in (("member", member), ("site admin", site_admin), ("superuser", root)):
         client = bench.client_class()
         client.force_login(user)
         bare = bench.measure(client, f"/__floor/bare/?site={site.pk}")
@@ -226,8 +250,11 @@ def _run(*, repeats, out, with_exports):
         )
         floors = (max(bare["p95"], 0.001), max(layout["p95"], 0.001))
         for label, url in pages(site, community, engagement, plan):
-            bench.page(who, client, label, url, floors)
-        if with_exports:
+            # The site administrator is measured where they differ from the member: in
+            # the admin, whose changelists scope every row to their sites.
+            if who != "site admin" or label.startswith("admin"):
+                bench.page(who, client, label, url, floors)
+        if with_exports and who != "site admin":
             exports(bench, who, client, site)
     return bench.results
 

@@ -114,3 +114,39 @@ def test_a_malformed_env_file_is_refused_with_its_line(tmp_path):
     result = manage("check", ENV_FILE=str(env_file))
     assert result.returncode != 0
     assert "line 2: expected NAME=value" in result.stderr
+
+
+def test_a_sqlite_database_file_runs_in_wal_mode_with_a_page_cache(tmp_path):
+    """A server's SQLite connections read while a save is written (WAL) and keep the
+    pages they read (the page cache and memory map the environment asks for)."""
+    script = (
+        "from django.db import connection\n"
+        "with connection.cursor() as cursor:\n"
+        "    for pragma in ('journal_mode', 'cache_size', 'mmap_size'):\n"
+        "        cursor.execute(f'PRAGMA {pragma}')\n"
+        "        print(pragma, cursor.fetchone()[0])\n"
+    )
+    result = manage(
+        "shell",
+        "--verbosity=0",
+        "-c",
+        script,
+        DEBUG="1",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'site.sqlite3'}",
+        SQLITE_CACHE_KB="32768",
+        SQLITE_MMAP_MB="256",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:3] == [
+        "journal_mode wal",
+        "cache_size -32768",
+        f"mmap_size {256 * 1024 * 1024}",
+    ]
+
+
+def test_a_sqlite_setting_that_is_not_a_number_is_refused():
+    result = manage(
+        "check", DEBUG="1", DATABASE_URL="sqlite:///x.sqlite3", SQLITE_CACHE_KB="a lot"
+    )
+    assert result.returncode != 0
+    assert "SQLITE_CACHE_KB='a lot' is not a whole number." in result.stderr
