@@ -10,10 +10,10 @@ may see. A bad value is named on the page and left out (`stakeholders.filters`).
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
-from engagement import perceptions, selectors
+from engagement import perceptions, search, selectors
 from engagement.models import Commitment, Concern, Engagement
 from stakeholders.filters import (
     CheckFilter,
@@ -119,11 +119,7 @@ class EngagementFilterSet(ScopedFilterSet):
             self.filters["confidentiality"].extra["choices"] = CONFIDENTIALITY[:1]
 
     def search(self, queryset, name, value):
-        return queryset.filter(
-            Q(purpose__icontains=value)
-            | Q(summary__icontains=value)
-            | Q(outcomes__icontains=value)
-        )
+        return search.matching(queryset, value)
 
     def with_category(self, queryset, name, category):
         return queryset.filter(selectors.meets_category(category))

@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import QueryDict
 from django.urls import reverse_lazy
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from stakeholders import redaction, selectors
@@ -28,6 +29,10 @@ from stakeholders.models import (
 )
 
 PAGE_SIZE = 25
+
+# A searched list counts its rows up to this many, then says "more than" (`filtered_page`):
+# a common word matches much of a large list, and an exact figure would read every match.
+SEARCH_COUNT_LIMIT = 1000
 
 
 class ScopedFilterSet(django_filters.FilterSet):
@@ -60,6 +65,12 @@ class ScopedFilterSet(django_filters.FilterSet):
         ]
 
     @property
+    def searched(self):
+        """Whether the user searched the rows' text: the filter set's `q` has a value."""
+        self.form.is_valid()
+        return "q" in self.filters and bool(self.form.cleaned_data.get("q"))
+
+    @property
     def applied(self):
         """Whether a filter the user chose narrows the list (a default does not count)."""
         return self.active_count > 0
@@ -76,10 +87,39 @@ class ScopedFilterSet(django_filters.FilterSet):
         )
 
 
+class CappedPaginator(Paginator):
+    """A paginator of a queryset that counts at most `limit` rows (None: all of them). Its
+    pages go up to the limit; `capped` says that more rows than that are there."""
+
+    def __init__(self, object_list, per_page, *, limit=None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.limit = limit
+
+    @cached_property
+    def _counted(self):
+        # A COUNT over the first limit + 1 rows, in no order: it stops reading there, by
+        # whichever index finds them first (kept in the list's order, it would read them all).
+        return self.object_list.order_by()[: self.limit + 1].count()
+
+    @cached_property
+    def count(self):
+        if self.limit is None:
+            return super().count
+        return min(self._counted, self.limit)
+
+    @property
+    def capped(self):
+        return self.limit is not None and self._counted > self.limit
+
+
 def filtered_page(request, filterset, per_page=PAGE_SIZE):
     """What a filtered list page shows: the filters, the page of rows asked for, and the
-    query string of the filters (without the page) for the pagination links."""
-    page = Paginator(filterset.qs, per_page).get_page(request.GET.get("page"))
+    query string of the filters (without the page) for the pagination links. A searched
+    list is counted up to `SEARCH_COUNT_LIMIT` rows (the page's `paginator.capped` says
+    when more match); any other is counted exactly."""
+    limit = SEARCH_COUNT_LIMIT if filterset.searched else None
+    paginator = CappedPaginator(filterset.qs, per_page, limit=limit)
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return {
