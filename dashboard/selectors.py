@@ -314,7 +314,7 @@ def commitment_figures(*, user, site, today):
     due_until = today + datetime.timedelta(days=COMMITMENTS_DUE_SOON_DAYS)
     figures = (
         engagement_selectors.commitment_register(user=user)
-        .filter(engagement__site=site)
+        .filter(site=site)
         .exclude(status__in=Commitment.CLOSED)
         .aggregate(
             overdue=Count("pk", filter=Q(is_overdue=True)),

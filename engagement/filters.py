@@ -163,7 +163,9 @@ class CommitmentFilterSet(ScopedFilterSet):
 
     defaults = {"status": UNRESOLVED}
 
-    site = _site_filter("engagement__site")
+    # The commitment's copy of its engagement's site (an index of its own); who may see
+    # it was decided through the engagement, by the register's selector.
+    site = _site_filter("site")
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=STATUSES, empty_label=_("Any status"), method="with_status"
     )
@@ -198,7 +200,7 @@ class ConcernFilterSet(ScopedFilterSet):
     ALLEGATIONS = "allegations"
     TYPES = [(ALLEGATIONS, _("Any allegation")), *Concern.Type.choices]
 
-    site = _site_filter("engagement__site")
+    site = _site_filter("site")  # the concern's copy of its engagement's site
     type = django_filters.ChoiceFilter(
         label=_("Type"), choices=TYPES, empty_label=_("All types"), method="with_type"
     )
@@ -239,15 +241,15 @@ class PerceptionFilterSet(ScopedFilterSet):
 
     site = django_filters.ModelChoiceFilter(
         label=_("Site"),
-        field_name="engagement__site",
+        field_name="site",  # the finding's copy of its engagement's site, and date below
         queryset=Site.objects.none(),
         empty_label=None,
     )
     date_from = django_filters.DateFilter(
-        label=_("From"), field_name="engagement__date", lookup_expr="gte", widget=DATE_INPUT
+        label=_("From"), field_name="date", lookup_expr="gte", widget=DATE_INPUT
     )
     date_to = django_filters.DateFilter(
-        label=_("To"), field_name="engagement__date", lookup_expr="lte", widget=DATE_INPUT
+        label=_("To"), field_name="date", lookup_expr="lte", widget=DATE_INPUT
     )
     community = StakeholderChoiceFilter(
         label=_("Community"),
@@ -282,7 +284,7 @@ class PerceptionFilterSet(ScopedFilterSet):
         # Whatever was asked, one of the user's sites (a bad value falls back, above).
         if self.site is None:
             return queryset.none()
-        return super().filter_queryset(queryset).filter(engagement__site=self.site)
+        return super().filter_queryset(queryset).filter(site=self.site)
 
     def chosen(self, name):
         """The value of a filter as applied: None when empty or left out."""

@@ -160,8 +160,13 @@ class Engagement(TimeStampedModel):
             # Engagement list: a site's engagements, newest first; and counting what a user
             # may see there from the index alone (the visibility rule reads only the site
             # and the confidentiality).
+            # On PostgreSQL it also carries the id (`include`; SQLite's indexes always do),
+            # so that the visibility check of a site's commitments, concerns and findings
+            # joins their engagements from the index alone.
             models.Index(
-                fields=["site", "-date", "confidentiality"], name="engagement_site_date_idx"
+                fields=["site", "-date", "confidentiality"],
+                include=["id"],
+                name="engagement_site_date_idx",
             ),
             # Engagement list across sites (a superuser's) and the admin changelist.
             models.Index(fields=["-date", "-id"], name="engagement_date_idx"),
@@ -188,6 +193,26 @@ class Engagement(TimeStampedModel):
     def restricted(self):
         return self.confidentiality == self.Confidentiality.RESTRICTED
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # The site and date as stored: `save` updates the copies on the commitments,
+        # concerns and findings only when they changed (or were not read: to be sure).
+        instance._stored_place = (instance.__dict__.get("site_id"), instance.__dict__.get("date"))
+        return instance
+
+    def save(self, *args, **kwargs):
+        place = (self.site_id, self.date)
+        moved = not self._state.adding and getattr(self, "_stored_place", None) != place
+        super().save(*args, **kwargs)
+        if moved:
+            for model in (Commitment, Concern):
+                model.objects.filter(engagement=self).exclude(site=self.site_id).update(
+                    site=self.site_id
+                )
+            Finding.objects.filter(engagement=self).update(site=self.site_id, date=self.date)
+        self._stored_place = place
+
 
 class Commitment(TimeStampedModel):
     """A follow-up action promised or needed after an engagement."""
@@ -207,6 +232,13 @@ class Commitment(TimeStampedModel):
         on_delete=models.CASCADE,
         related_name="commitments",
         verbose_name=_("engagement"),
+    )
+    # The engagement's site, copied (kept by `save` here and by the engagement's own
+    # `save` when it moves), so that a site's register and its counts read this table's
+    # own index rather than every engagement of the site. Who may see the row is still
+    # decided through its engagement (`visible_to`); the history leaves it out.
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="+", editable=False, verbose_name=_("site")
     )
     description = models.TextField(_("what"))
     owner = models.ForeignKey(
@@ -228,7 +260,7 @@ class Commitment(TimeStampedModel):
     closing_note = models.TextField(_("closing note"), blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
 
-    history = AuditedHistory()
+    history = AuditedHistory(excluded_fields=["site"])
 
     class Meta:
         ordering = ["due_on", "pk"]
@@ -252,12 +284,22 @@ class Commitment(TimeStampedModel):
         indexes = [
             # Commitments register and dashboard: open ones by due date.
             models.Index(fields=["status", "due_on"], name="commitment_status_due_idx"),
+            # The same at one site: its register, its count and the dashboard's figures.
+            models.Index(
+                fields=["site", "status", "due_on"],
+                include=["engagement"],
+                name="commitment_site_status_idx",
+            ),
             # Commitments register: one owner's.
             models.Index(fields=["owner", "status"], name="commitment_owner_status_idx"),
         ]
 
     def __str__(self):
         return _("Commitment due %(date)s") % {"date": self.due_on}
+
+    def save(self, *args, **kwargs):
+        self.site_id = self.engagement.site_id
+        super().save(*args, **kwargs)
 
     @property
     def is_closed(self):
@@ -313,6 +355,13 @@ class Concern(TimeStampedModel):
         related_name="concerns",
         verbose_name=_("engagement"),
     )
+    # The engagement's site, copied (kept by `save` here and by the engagement's own
+    # `save` when it moves), so that a site's register and its counts read this table's
+    # own index rather than every engagement of the site. Who may see the row is still
+    # decided through its engagement (`visible_to`); the history leaves it out.
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="+", editable=False, verbose_name=_("site")
+    )
     stakeholder = models.ForeignKey(
         Stakeholder,
         on_delete=models.PROTECT,
@@ -347,7 +396,7 @@ class Concern(TimeStampedModel):
         verbose_name=_("recorded by"),
     )
 
-    history = AuditedHistory()
+    history = AuditedHistory(excluded_fields=["site"])
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -367,10 +416,20 @@ class Concern(TimeStampedModel):
         indexes = [
             # Concerns register: open ones by type, allegations first.
             models.Index(fields=["type", "status"], name="concern_type_status_idx"),
+            # The same at one site: its register, its count, the dashboard's allegations.
+            models.Index(
+                fields=["site", "type", "status"],
+                include=["engagement"],
+                name="concern_site_type_idx",
+            ),
         ]
 
     def __str__(self):
         return self.get_type_display()
+
+    def save(self, *args, **kwargs):
+        self.site_id = self.engagement.site_id
+        super().save(*args, **kwargs)
 
     @property
     def is_allegation(self):
@@ -465,6 +524,15 @@ class Finding(TimeStampedModel):
         verbose_name=_("community"),
         help_text=_("A local-community stakeholder met in the engagement."),
     )
+    # The engagement's site and date, copied (kept by `save` here and by the engagement's
+    # own `save` when either changes), so that a site's figures by quarter read this
+    # table's own index rather than joining every finding of its communities. Who may
+    # count the finding is still decided through its engagement (`visible_to`); the
+    # history leaves the copies out.
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="+", editable=False, verbose_name=_("site")
+    )
+    date = models.DateField(_("date"), editable=False)
     indicator = models.CharField(_("indicator"), max_length=40, choices=Indicator.choices)
     value = models.PositiveSmallIntegerField(
         _("finding"),
@@ -477,7 +545,7 @@ class Finding(TimeStampedModel):
         _("evidence"), blank=True, help_text=_("What was said or seen that supports it.")
     )
 
-    history = AuditedHistory()
+    history = AuditedHistory(excluded_fields=["site", "date"])
 
     class Meta:
         ordering = ["engagement", "community", "indicator"]
@@ -505,6 +573,12 @@ class Finding(TimeStampedModel):
         indexes = [
             # Perceptions page and a community's stakeholder page: its findings per indicator.
             models.Index(fields=["community", "indicator"], name="finding_community_idx"),
+            # A site's figures by quarter: on PostgreSQL all they read is in the index.
+            models.Index(
+                fields=["site", "date"],
+                include=["engagement", "community", "indicator", "value"],
+                name="finding_site_date_idx",
+            ),
         ]
 
     def __str__(self):
@@ -515,3 +589,7 @@ class Finding(TimeStampedModel):
 
     def get_absolute_url(self):
         return self.engagement.get_absolute_url()
+
+    def save(self, *args, **kwargs):
+        self.site_id, self.date = self.engagement.site_id, self.engagement.date
+        super().save(*args, **kwargs)

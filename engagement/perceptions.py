@@ -145,7 +145,7 @@ def counted_finding_list(*, user, site=None):
         return Finding.objects.none()
     findings = Finding.objects.visible_to(user)
     if site is not None:
-        findings = findings.filter(engagement__site=site)
+        findings = findings.filter(site=site)  # the finding's copy of its engagement's
     if not user.is_superuser:
         findings = findings.filter(stakeholder_of_member_site(user, "community"))
     return findings.filter(value__isnull=False).filter(is_community("community__category"))
@@ -153,9 +153,9 @@ def counted_finding_list(*, user, site=None):
 
 def in_period(findings, *, date_from=None, date_to=None):
     if date_from is not None:
-        findings = findings.filter(engagement__date__gte=date_from)
+        findings = findings.filter(date__gte=date_from)
     if date_to is not None:
-        findings = findings.filter(engagement__date__lte=date_to)
+        findings = findings.filter(date__lte=date_to)
     return findings
 
 
@@ -163,9 +163,7 @@ def quarterly(findings, *by):
     """Group findings by `by` (e.g. "community"), indicator and quarter, in one query:
     {(*by values, indicator): Trend}."""
     rows = (
-        findings.annotate(
-            year=ExtractYear("engagement__date"), quarter=ExtractQuarter("engagement__date")
-        )
+        findings.annotate(year=ExtractYear("date"), quarter=ExtractQuarter("date"))
         .values(*by, "indicator", "year", "quarter")
         .annotate(mean=Avg("value"), count=Count("value"))
         .order_by(*by, "indicator", "year", "quarter")
@@ -389,13 +387,11 @@ def indicator_summary(*, user, site, today=None):
     change from the quarter with findings before it: `IndicatorSummary`s. One query, or
     two when an indicator has no findings in this quarter or the last."""
     today = today or site.today()
-    findings = counted_finding_list(user=user, site=site).filter(engagement__date__lte=today)
+    findings = counted_finding_list(user=user, site=site).filter(date__lte=today)
     # Most sites have findings in this quarter or the last: reading those two quarters
     # answers without walking years of findings; only when an indicator lacks two
     # quarters there is the whole history read.
-    series = quarterly(
-        findings.filter(engagement__date__gte=Quarter.of(today).shifted(-1).first_day)
-    )
+    series = quarterly(findings.filter(date__gte=Quarter.of(today).shifted(-1).first_day))
     if any(len(series.get((code,), Trend()).points) < 2 for code in Finding.Indicator.values):
         series = quarterly(findings)
     url = f"{reverse('engagement:perceptions')}?site={site.pk}"

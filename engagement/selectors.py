@@ -128,13 +128,24 @@ def can_change_engagement(*, user, engagement):
     return user.groups.filter(name__in=SITE_WIDE_EDITORS).exists()
 
 
+def _their_engagements():
+    """For a register: the engagements of the page of commitments or concerns shown, read
+    for those rows only. Joined into the register's own query they are read for every row
+    it sorts (PostgreSQL then read each of a site's engagements to show 25 rows)."""
+    return Prefetch(
+        "engagement", queryset=Engagement.objects.select_related("site", "lead_function")
+    )
+
+
 def commitment_list(*, user, site=None):
     """The commitments of the engagements the user may see, overdue first by due date."""
     commitments = Commitment.objects.visible_to(user).select_related(
         "engagement__site", "owner", "lead_function"
     )
     if site is not None:
-        commitments = commitments.filter(engagement__site=site)
+        # Narrowed by the commitment's own copy of the site (its index); who may see it
+        # was decided through its engagement, above.
+        commitments = commitments.filter(site=site)
     return commitments.order_by("due_on", "pk")
 
 
@@ -150,7 +161,7 @@ def concern_list(*, user, site=None):
             | member_of_site(user, site_field="engagement__site", cleared=True)
         )
     if site is not None:
-        concerns = concerns.filter(engagement__site=site)
+        concerns = concerns.filter(site=site)  # its own copy of the engagement's site
     return (
         concerns.select_related("engagement__site")
         .prefetch_related(
@@ -792,7 +803,7 @@ def commitment_register(*, user):
     ones, each by due date."""
     if not getattr(user, "is_authenticated", False):
         return Commitment.objects.none()
-    overdue = _overdue(user=user, due_field="due_on", site_field="engagement__site")
+    overdue = _overdue(user=user, due_field="due_on", site_field="site")
     not_closed = ~Q(status__in=Commitment.CLOSED)
     if overdue is None:
         is_overdue = Value(False, output_field=BooleanField())
@@ -804,8 +815,12 @@ def commitment_register(*, user):
         )
     return (
         commitment_list(user=user)
-        .select_related("engagement__site", "engagement__lead_function", "owner", "lead_function")
-        .prefetch_related(Prefetch("engagement__stakeholders", queryset=met_stakeholders(user)))
+        .select_related(None)
+        .select_related("owner", "lead_function")
+        .prefetch_related(
+            _their_engagements(),
+            Prefetch("engagement__stakeholders", queryset=met_stakeholders(user)),
+        )
         .annotate(is_overdue=is_overdue)
         .annotate(
             register_rank=Case(
@@ -825,7 +840,8 @@ def concern_register(*, user):
     with its engagement and the stakeholder who raised it (for the redaction filters)."""
     return (
         concern_list(user=user)
-        .select_related("engagement__site", "engagement__lead_function")
+        .select_related(None)
+        .prefetch_related(_their_engagements())
         .annotate(
             allegation_first=Case(
                 When(type__in=Concern.ALLEGATIONS, then=Value(0)),

@@ -279,11 +279,16 @@ def stakeholder_of_member_site(user, field="pk"):
     """The condition, for a row naming a stakeholder through `field`, that the stakeholder
     is at one of the user's sites: an `EXISTS` per row, for queries that already walk a
     few rows per stakeholder (findings, engagements' stakeholders), where an `IN` over the
-    whole registry would be matched against every row's index entry."""
+    whole registry would be matched against every row's index entry.
+
+    The `EXISTS` is wrapped in a `CASE` so that it stays a check per row: PostgreSQL
+    otherwise turns it into a join and starts from it, reading every finding of the
+    site's thousands of stakeholders to keep a quarter's (100 ms where this takes 30)."""
     sites = SiteMembership.objects.site_ids(user)
-    return Exists(
+    at_member_site = Exists(
         Stakeholder.sites.through.objects.filter(stakeholder=OuterRef(field), site__in=sites)
     )
+    return Case(When(at_member_site, then=Value(True)), default=Value(False))
 
 
 class StakeholderQuerySet(models.QuerySet):

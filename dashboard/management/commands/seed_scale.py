@@ -362,6 +362,8 @@ class Command(BaseCommand):
                     for stakeholder in chosen:
                         findings.add(
                             engagement_id=pk,
+                            site_id=site.pk,
+                            date=day.isoformat(),
                             community_id=stakeholder,
                             indicator=indicator_of[objective],
                             value=min(5, max(1, round(rnd.gauss(3.2, 1)))),
@@ -372,6 +374,7 @@ class Command(BaseCommand):
                 closed = due < today and rnd.random() < 0.8
                 commitments.add(
                     engagement_id=pk,
+                    site_id=site.pk,
                     description=rnd.choice(COMMITMENT_TEXTS),
                     owner_id=author,
                     lead_function_id=function,
@@ -384,6 +387,7 @@ class Command(BaseCommand):
                 allegation = rnd.random() < 0.1
                 concerns.add(
                     engagement_id=pk,
+                    site_id=site.pk,
                     stakeholder_id=chosen[0],
                     type=rnd.choice(Concern.ALLEGATIONS).value
                     if allegation
