@@ -13,7 +13,7 @@ import datetime
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -46,31 +46,35 @@ OPEN_CONCERN_STATUSES = (
 
 def dashboard_site_list(*, user):
     """The sites a user may see a dashboard of: their own (every site for a superuser),
-    by name."""
+    by name, each with `chosen`: whether it is the one they chose last."""
     if not getattr(user, "is_authenticated", False):
         return Site.objects.none()
-    return site_list(user=user)
+    choice = DashboardChoice.objects.filter(user=user.pk, site=OuterRef("pk"))
+    return site_list(user=user).annotate(chosen=Exists(choice))
 
 
-def dashboard_site_get(*, user, pk):
+def dashboard_site_get(*, user, pk, sites=None):
     """One of the user's sites by its id, or 404: another site's, a missing one and a
-    malformed id answer alike."""
+    malformed id answer alike. `sites`: the user's `dashboard_site_list`, if read."""
     pk = parse_id(str(pk))
     if pk is None:
         raise Http404
-    site = dashboard_site_list(user=user).filter(pk=pk).first()
+    if sites is None:
+        site = dashboard_site_list(user=user).filter(pk=pk).first()
+    else:
+        site = next((site for site in sites if site.pk == pk), None)
     if site is None:
         raise Http404
     return site
 
 
-def dashboard_site(*, user):
+def dashboard_site(*, user, sites=None):
     """The site the dashboard shows when none is asked for: the one the user chose last,
     if they are still a member of it (a choice is checked on every read, failing closed),
-    else their first site by name; None for a user with no site."""
-    sites = dashboard_site_list(user=user)
-    chosen = DashboardChoice.objects.filter(user=user.pk).values("site")[:1]
-    return sites.filter(pk=Subquery(chosen)).first() or sites.first()
+    else their first site by name; None for a user with no site. `sites`: the user's
+    `dashboard_site_list`, if read."""
+    sites = list(dashboard_site_list(user=user) if sites is None else sites)
+    return next((site for site in sites if site.chosen), None) or next(iter(sites), None)
 
 
 # --- periods ------------------------------------------------------------------------------
@@ -312,12 +316,12 @@ def commitment_figures(*, user, site, today):
     may see at the site: overdue (the register's own `is_overdue`: due before the site's
     today) and due from today to `COMMITMENTS_DUE_SOON_DAYS` ahead. One query."""
     due_until = today + datetime.timedelta(days=COMMITMENTS_DUE_SOON_DAYS)
+    # The register's `is_overdue` at one site: due before that site's today.
     figures = (
-        engagement_selectors.commitment_register(user=user)
-        .filter(site=site)
+        engagement_selectors.commitment_list(user=user, site=site)
         .exclude(status__in=Commitment.CLOSED)
         .aggregate(
-            overdue=Count("pk", filter=Q(is_overdue=True)),
+            overdue=Count("pk", filter=Q(due_on__lt=today)),
             due_soon=Count("pk", filter=Q(due_on__gte=today, due_on__lte=due_until)),
         )
     )

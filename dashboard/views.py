@@ -13,14 +13,15 @@ def dashboard(request):
     at it does not remember it), else of the site the user chose last, else of their
     first site. A user with no site is told so, with no figure."""
     user = request.user
+    sites = list(selectors.dashboard_site_list(user=user))
     if "site" in request.GET:
-        site = selectors.dashboard_site_get(user=user, pk=request.GET["site"])
+        site = selectors.dashboard_site_get(user=user, pk=request.GET["site"], sites=sites)
     else:
-        site = selectors.dashboard_site(user=user)
+        site = selectors.dashboard_site(user=user, sites=sites)
     context = {"page": "dashboard", "site": site}
     if site is not None:
         context.update(
-            sites=selectors.dashboard_site_list(user=user),
+            sites=sites,
             dashboard=selectors.dashboard_get(user=user, site=site),
             plan_due_soon_days=schedule.DUE_SOON_DAYS,
             commitments_due_soon_days=selectors.COMMITMENTS_DUE_SOON_DAYS,

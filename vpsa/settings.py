@@ -223,6 +223,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # already carry the row id, the one column most of them add).
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
+AUTHENTICATION_BACKENDS = ["vpsa.auth.PermissionsInOneQueryBackend"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

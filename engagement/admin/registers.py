@@ -34,7 +34,7 @@ class RegisterAdmin(
 
     # As the app's own lists: a page a slow link carries, drawn quickly.
     list_per_page = 25
-    readonly_fields = ["engagement", "site"]
+    readonly_fields = ["engagement", "engagement_site"]
 
     def has_add_permission(self, request):
         return False
@@ -42,8 +42,10 @@ class RegisterAdmin(
     def has_delete_permission(self, request, obj=None):
         return False
 
+    # Not `site`: that is the row's own copy of it, which the admin would read first (and
+    # once a row, past the engagement the changelist reads with each row).
     @admin.display(description=_("site"), ordering="engagement__site__name")
-    def site(self, row):
+    def engagement_site(self, row):
         return row.engagement.site
 
 
@@ -53,19 +55,25 @@ class CommitmentAdmin(RegisterAdmin):
     list_display = [
         "description_short",
         "engagement",
-        "site",
+        "engagement_site",
         "owner",
         "lead_function",
         "due_on",
         "status",
         "overdue",
     ]
-    list_filter = ["status", EngagementSitesFilter, "lead_function"]
+    # Due dates by period, not a date hierarchy: that reads every year of a site's ten
+    # years of commitments on each page (as the engagement changelist found).
+    list_filter = [
+        "status",
+        EngagementSitesFilter,
+        "lead_function",
+        ("due_on", admin.DateFieldListFilter),
+    ]
     search_fields = ["description", "closing_note"]
-    date_hierarchy = "due_on"
     fields = [
         "engagement",
-        "site",
+        "engagement_site",
         "description",
         "owner",
         "lead_function",
@@ -124,7 +132,7 @@ class ConcernAdmin(RegisterAdmin):
         "status",
         "severity",
         "engagement",
-        "site",
+        "engagement_site",
         "raised_by",
         "referred_to",
         "referred_on",
@@ -133,7 +141,7 @@ class ConcernAdmin(RegisterAdmin):
     search_fields = ["description", "response", "outcome", "referred_to"]
     fields = [
         "engagement",
-        "site",
+        "engagement_site",
         "type",
         "stakeholder",
         "description",
