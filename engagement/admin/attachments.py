@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from engagement import selectors, services
-from engagement.admin.shared import EngagementHistoryMixin, EngagementSitesFilter
+from engagement.admin.shared import EngagementHistoryMixin, EngagementSitesFilter, cleared_at
 from engagement.models import Attachment
 from stakeholders.admin.base import CountsOnlyDeleteMixin, ScopedLookupsMixin, ServiceErrorsMixin
 from stakeholders.selectors import cleared_site_list
@@ -100,7 +100,7 @@ class AttachmentInline(admin.TabularInline):
             obj is not None
             and model_admin is not None
             and model_admin.has_delete_permission(request)
-            and selectors.cleared_at(user=request.user, site=obj.site)
+            and cleared_at(request, obj.site)
         )
         return super().get_formset(request, obj, **kwargs)
 
@@ -153,7 +153,7 @@ class AttachmentAdmin(
     def has_delete_permission(self, request, obj=None):
         """Administrators cleared at the engagement's site (the service's rule)."""
         return super().has_delete_permission(request, obj) and (
-            obj is None or selectors.cleared_at(user=request.user, site=obj.engagement.site)
+            obj is None or cleared_at(request, obj.engagement.site)
         )
 
     def get_deleted_objects(self, objs, request):

@@ -19,7 +19,12 @@ from engagement.admin.forms import (
     member_choices,
     pickable_stakeholders,
 )
-from engagement.admin.shared import EngagementHistoryMixin, row_data
+from engagement.admin.shared import (
+    EngagementHistoryMixin,
+    cleared_at,
+    may_change_engagement,
+    row_data,
+)
 from engagement.models import Attachment, Commitment, Concern, Engagement, Finding
 from stakeholders import redaction
 from stakeholders.admin.base import (
@@ -57,7 +62,7 @@ class EngagementRowsInline(admin.StackedInline):
     def _may_change(self, request, engagement):
         if engagement is None:
             return True
-        return selectors.can_change_engagement(user=request.user, engagement=engagement)
+        return may_change_engagement(request, engagement)
 
 
 class CommitmentInline(EngagementRowsInline):
@@ -238,7 +243,7 @@ class EngagementAdmin(
         if obj is None:
             return self.readonly_fields
         fields = [*self.readonly_fields, "site"]
-        if not selectors.cleared_at(user=request.user, site=obj.site):
+        if not cleared_at(request, obj.site):
             fields.append("confidentiality")
         return fields
 
@@ -271,14 +276,14 @@ class EngagementAdmin(
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and (
-            obj is None or selectors.can_change_engagement(user=request.user, engagement=obj)
+            obj is None or may_change_engagement(request, obj)
         )
 
     def has_delete_permission(self, request, obj=None):
         """Administrators delete an engagement only where they are cleared: it may carry
         an allegation they would otherwise destroy unseen."""
         return super().has_delete_permission(request, obj) and (
-            obj is None or selectors.cleared_at(user=request.user, site=obj.site)
+            obj is None or cleared_at(request, obj.site)
         )
 
     def get_deleted_objects(self, objs, request):

@@ -13,7 +13,11 @@ from engagement.admin.forms import (
     form_class,
     member_choices,
 )
-from engagement.admin.shared import EngagementHistoryMixin, EngagementSitesFilter
+from engagement.admin.shared import (
+    EngagementHistoryMixin,
+    EngagementSitesFilter,
+    may_change_engagement,
+)
 from engagement.models import Commitment, Concern
 from stakeholders import redaction
 from stakeholders.admin.base import (
@@ -103,7 +107,7 @@ class CommitmentAdmin(RegisterAdmin):
         return super().has_change_permission(request, obj) and (
             obj is None
             or obj.owner_id == request.user.pk
-            or selectors.can_change_engagement(user=request.user, engagement=obj.engagement)
+            or may_change_engagement(request, obj.engagement)
         )
 
     @admin.display(description=_("what"), ordering="description")
@@ -176,8 +180,7 @@ class ConcernAdmin(RegisterAdmin):
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and (
-            obj is None
-            or selectors.can_change_engagement(user=request.user, engagement=obj.engagement)
+            obj is None or may_change_engagement(request, obj.engagement)
         )
 
     @admin.display(description=_("raised by"))

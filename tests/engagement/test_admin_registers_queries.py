@@ -43,3 +43,23 @@ def test_commitments_are_filtered_by_due_period_without_a_date_hierarchy(
     content = response.content.decode()
     assert 'class="xfull"' not in content  # the date hierarchy's bar
     assert "due_on__gte=" in content  # the period filter's links
+
+
+def test_an_engagement_s_change_page_asks_each_permission_once(
+    client, admin_member, site, django_assert_max_num_queries
+):
+    """Its inlines ask whether the user may change the engagement, and whether they are
+    cleared at its site, for every permission Django checks: answered once a request."""
+    engagement = EngagementFactory(site=site, created_by=admin_member)
+    url = reverse("admin:engagement_engagement_change", args=[engagement.pk])
+    CommitmentFactory(engagement=engagement)
+    ConcernFactory(engagement=engagement)
+    client.force_login(admin_member)
+    with django_assert_max_num_queries(24) as queries:
+        assert client.get(url).status_code == 200
+    asked = [query["sql"] for query in queries.captured_queries]
+    cleared = 'SELECT 1 AS "a" FROM "stakeholders_sitemembership" WHERE ("stakeholders_sitem'
+    membership = 'SELECT "stakeholders_sitemembership"."id"'
+    role = 'SELECT 1 AS "a" FROM "auth_group"'
+    for question in (cleared, membership, role):
+        assert sum(sql.startswith(question) for sql in asked) <= 1, question
