@@ -150,3 +150,15 @@ def test_a_sqlite_setting_that_is_not_a_number_is_refused():
     )
     assert result.returncode != 0
     assert "SQLITE_CACHE_KB='a lot' is not a whole number." in result.stderr
+
+
+@pytest.mark.django_db
+def test_postgresql_connections_run_without_jit():
+    """Short queries: PostgreSQL's JIT compiling cost more than it saved (see settings)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
