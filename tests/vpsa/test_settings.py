@@ -157,8 +157,18 @@ def test_postgresql_connections_run_without_jit():
     """Short queries: PostgreSQL's JIT compiling cost more than it saved (see settings)."""
     from django.db import connection
 
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL only")
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW jit")
-        assert cursor.fetchone()[0] == "off"
+    script = "from django.conf import settings\nprint(settings.DATABASES['default']['OPTIONS'])"
+    result = manage(
+        "shell",
+        "--verbosity=0",
+        "-c",
+        script,
+        DEBUG="1",
+        DATABASE_URL="postgres://vpsa@db.internal:5432/vpsa",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "'options': '-c jit=off'" in result.stdout
+    if connection.vendor == "postgresql":  # and the server takes it
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW jit")
+            assert cursor.fetchone()[0] == "off"
