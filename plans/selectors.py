@@ -20,6 +20,7 @@ versions and engagements.
 
 import datetime
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
@@ -53,7 +54,7 @@ from stakeholders.models import (
     Stakeholder,
     StakeholderCategory,
 )
-from stakeholders.selectors import site_list
+from stakeholders.selectors import history_names_read_once, may_have, site_list
 
 ONE_DAY = datetime.timedelta(days=1)
 
@@ -84,6 +85,30 @@ def plan_get(*, user, pk):
     return get_object_or_404(
         plan_list(user=user).select_related("site", "approved_by", "created_by", "revises"),
         pk=pk,
+    )
+
+
+def plan_detail_get(*, user, pk):
+    """`plan_get` for the plan's page: with whether it and its lines have any history
+    (`has_history`, `has_line_history`: `plan_history` reads none where there is none)."""
+    return get_object_or_404(
+        plan_list(user=user)
+        .select_related("site", "approved_by", "created_by", "revises")
+        .annotate(
+            has_history=Exists(Plan.history.filter(id=OuterRef("pk"))),
+            has_line_history=Exists(PlannedEngagement.history.filter(plan_id=OuterRef("pk"))),
+        ),
+        pk=pk,
+    )
+
+
+def plan_versions(*, plan):
+    """Every version of a plan's period (the plan read through `plan_get`), by version:
+    all at its site, so all the user may see."""
+    return list(
+        Plan.objects.filter(site=plan.site_id, starts_on=plan.starts_on)
+        .select_related("approved_by")
+        .order_by("version")
     )
 
 
@@ -132,39 +157,84 @@ def draftable_site_get(*, user, pk):
     return site
 
 
-def can_edit_plan(*, user, plan):
+def _member(user, plan, member):
+    """`member_at` the plan's site, unless the caller read it already (`member`)."""
+    return member_at(user=user, site=plan.site) if member is None else member
+
+
+def can_edit_plan(*, user, plan, member=None):
     """Whether the user may change (or delete) this version: a draft, their role changes
-    plans, and they are a member of its site."""
+    plans, and they are a member of its site (`member_at`; a caller that read it already
+    passes it as `member`)."""
     return (
         plan.is_draft
         and getattr(user, "is_authenticated", False)
         and user.has_perm("plans.change_plan")
-        and member_at(user=user, site=plan.site)
+        and _member(user, plan, member)
     )
 
 
-def can_approve_plan(*, user, plan):
+def can_approve_plan(*, user, plan, member=None):
     """Whether the user may approve this version: a draft, their role approves plans
-    (security managers and administrators), and they are a member of its site."""
+    (security managers and administrators), and they are a member of its site (`member`
+    as for `can_edit_plan`)."""
     return (
         plan.is_draft
         and getattr(user, "is_authenticated", False)
         and user.has_perm("plans.approve_plan")
-        and member_at(user=user, site=plan.site)
+        and _member(user, plan, member)
     )
 
 
-def can_revise_plan(*, user, plan):
+def can_revise_plan(*, user, plan, member=None, versions=None):
     """Whether the user may start a revision of this version: the approved one, their role
-    drafts plans, they are a member of its site, and no draft is under way."""
+    drafts plans, they are a member of its site (`member` as for `can_edit_plan`), and no
+    draft is under way (among `versions`, every version of its period, when the caller
+    has read them)."""
+    if versions is None:
+        drafting = Plan.objects.filter(
+            site=plan.site_id, starts_on=plan.starts_on, status=Plan.Status.DRAFT
+        ).exists
+    else:
+
+        def drafting():
+            return any(version.status == Plan.Status.DRAFT for version in versions)
+
     return (
         plan.status == Plan.Status.APPROVED
         and getattr(user, "is_authenticated", False)
         and user.has_perm("plans.add_plan")
-        and member_at(user=user, site=plan.site)
-        and not Plan.objects.filter(
-            site=plan.site_id, starts_on=plan.starts_on, status=Plan.Status.DRAFT
-        ).exists()
+        and _member(user, plan, member)
+        and not drafting()
+    )
+
+
+class PlanAccess(NamedTuple):
+    """What one user may do with one plan version they may see, read once for its page."""
+
+    cleared: bool  # at its site (`engagement.selectors.cleared_at`)
+    may_edit: bool  # `can_edit_plan`
+    may_approve: bool  # `can_approve_plan`
+    may_revise: bool  # `can_revise_plan`
+
+
+def plan_access(*, user, plan, versions):
+    """The answers of `cleared_at`, `can_edit_plan`, `can_approve_plan` and
+    `can_revise_plan` on a plan the user may see, from one read of their membership at its
+    site; `versions`: every version of its period (`plan_versions`)."""
+    if not getattr(user, "is_authenticated", False):
+        return PlanAccess(False, False, False, False)
+    membership = None
+    if not user.is_superuser:
+        membership = SiteMembership.objects.filter(user=user, site=plan.site_id).order_by().first()
+    # As `member_at` and `cleared_at` answer.
+    member = user.is_active and (user.is_superuser or membership is not None)
+    cleared = user.is_superuser or (membership is not None and membership.cleared)
+    return PlanAccess(
+        cleared=cleared,
+        may_edit=can_edit_plan(user=user, plan=plan, member=member),
+        may_approve=can_approve_plan(user=user, plan=plan, member=member),
+        may_revise=can_revise_plan(user=user, plan=plan, member=member, versions=versions),
     )
 
 
@@ -339,16 +409,21 @@ def _period_engagements(*, user, plan, as_of):
     )
 
 
-def plan_record(*, user, plan, today=None, with_objectives=True):
+def plan_record(*, user, plan, today=None, with_objectives=True, versions=None, cleared=None):
     """The plan (one version the user may see, read through `plan_get`) against the
     record, as `PlanRecord`: each line's engagements due so far, matching ones logged, the
     next due date, overdue or due soon, and its objectives covered; and the Table 4E.2
     objectives of each category no engagement covered in the period. Only engagements the
-    user may see are counted. A fixed number of queries."""
+    user may see are counted. A fixed number of queries.
+
+    Without objectives, the lines' objectives are not read either. A caller that has read
+    them already passes `versions` (every version of the plan's period, by version) and
+    `cleared` (`engagement.selectors.cleared_at` the plan's site), each a query fewer."""
     today = today or plan.site.today()
-    versions = list(
-        Plan.objects.filter(site=plan.site_id, starts_on=plan.starts_on).order_by("version")
-    )
+    if versions is None:
+        versions = list(
+            Plan.objects.filter(site=plan.site_id, starts_on=plan.starts_on).order_by("version")
+        )
     windows, as_of, mode = _windows(plan, versions, today)
     rows = list(
         PlannedEngagement.objects.filter(plan__in=[v.pk for v in versions]).values_list(
@@ -366,15 +441,19 @@ def plan_record(*, user, plan, today=None, with_objectives=True):
         .annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
         .values("n")
     )
+    prefetches = [
+        Prefetch("stakeholder", queryset=Stakeholder.objects.with_identity_visibility(user))
+    ]
+    if with_objectives:
+        prefetches.append(
+            Prefetch("objectives", queryset=EngagementObjective.objects.order_by("order", "pk"))
+        )
     lines = list(
         PlannedEngagement.objects.filter(plan=plan)
         .annotate(**_chain_annotations("", depth, windows))
         .annotate(logged=Coalesce(Subquery(counted), 0))
         .select_related("category", "lead_function")
-        .prefetch_related(
-            Prefetch("stakeholder", queryset=Stakeholder.objects.with_identity_visibility(user)),
-            Prefetch("objectives", queryset=EngagementObjective.objects.order_by("order", "pk")),
-        )
+        .prefetch_related(*prefetches)
         .order_by("order", "pk")
     )
     covered = set()
@@ -411,7 +490,7 @@ def plan_record(*, user, plan, today=None, with_objectives=True):
                 schedule=line_schedule,
                 objectives=[
                     ObjectiveCover(objective, (line.pk, objective.pk) in covered)
-                    for objective in line.objectives.all()
+                    for objective in (line.objectives.all() if with_objectives else [])
                 ],
                 effective_from=effective_from,
             )
@@ -420,7 +499,9 @@ def plan_record(*, user, plan, today=None, with_objectives=True):
         plan=plan,
         as_of=as_of,
         mode=mode,
-        cleared=engagement_selectors.cleared_at(user=user, site=plan.site),
+        cleared=engagement_selectors.cleared_at(user=user, site=plan.site)
+        if cleared is None
+        else cleared,
         lines=records,
         uncovered=uncovered_objectives(user=user, plan=plan, as_of=as_of)
         if with_objectives
@@ -486,30 +567,45 @@ def history_names(*, user):
     }
 
 
-def plan_history(*, user, plan, limit=50):
+def plan_history(*, user, plan, limit=50, known=(), known_stakeholders=None):
     """The change history of a plan version (read through `plan_get`) and its lines,
     newest first. A line names its category, or its stakeholder by `str()` (the
-    placeholder for anyone at risk)."""
-    named = history_names(user=user)
-    own = plan.history.select_related("history_user").order_by("-history_date", "-history_id")
-    result = history.entries(
-        list(own[: limit + 1]), named=named, excluded=("created_by", "updated_by")
-    )[:limit]
-    records = list(
-        PlannedEngagement.history.filter(plan_id=plan.pk)
-        .select_related("history_user")
-        .order_by("-history_date", "-history_id")[: limit * 3]
-    )
-    categories = dict(
-        StakeholderCategory.objects.filter(
-            pk__in={r.category_id for r in records if r.category_id}
-        ).values_list("pk", "name")
-    )
-    read = list(
-        Stakeholder.objects.with_identity_visibility(user).filter(
-            pk__in={r.stakeholder_id for r in records if r.stakeholder_id}
+    placeholder for anyone at risk). The rows the entries name are read once for the plan
+    and its lines (`history_names_read_once`); a page that has read its lines passes their
+    reference rows (`known`: categories, functions, objectives) and their stakeholders
+    (`known_stakeholders`, by pk, as `with_identity_visibility` annotates them for the
+    user), not read again. A plan read by `plan_detail_get` without history reads none."""
+    names = history_names(user=user)
+    own = []
+    if may_have(plan, "has_history"):
+        own = list(
+            plan.history.select_related("history_user").order_by("-history_date", "-history_id")[
+                : limit + 1
+            ]
         )
-    )
+    records = []
+    if may_have(plan, "has_line_history"):
+        records = list(
+            PlannedEngagement.history.filter(plan_id=plan.pk)
+            .select_related("history_user")
+            .order_by("-history_date", "-history_id")[: limit * 3]
+        )
+    # A line's history leaves out its plan: not read to be named.
+    of_lines = {model: rows for model, rows in names.items() if model is not Plan}
+    named = history_names_read_once(names, [(own, names), (records, of_lines)], known)
+    of_lines = {model: named[model] for model in of_lines}
+    result = history.entries(own, named=named, excluded=("created_by", "updated_by"))[:limit]
+    categories = {
+        category.pk: category.name
+        for category in named[StakeholderCategory].filter(
+            pk__in={r.category_id for r in records if r.category_id}
+        )
+    }
+    read = engagement_selectors.stakeholders_by_pk(
+        user=user,
+        pks={r.stakeholder_id for r in records if r.stakeholder_id},
+        known=known_stakeholders,
+    ).values()
     stakeholders = {s.pk: redaction.display_name(s) for s in read}
     stakeholders_shown = {s.pk for s in read if redaction.identity_visible(s)}
 
@@ -526,7 +622,7 @@ def plan_history(*, user, plan, limit=50):
     hidden_lines = {r.id for r in records if r.stakeholder_id in hidden}
     result += history.entries(
         records,
-        named=named,
+        named=of_lines,
         redacted_for=lambda record: ("note",) if record.id in hidden_lines else (),
         excluded=("plan", "order"),
         per_object=True,

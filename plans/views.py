@@ -38,18 +38,16 @@ def plan_list(request):
 def plan_detail(request, pk):
     """One version of a plan held against the record, filtered by line status
     (`?status=overdue|due_soon|all`), with its history."""
-    plan = selectors.plan_get(user=request.user, pk=pk)
-    record = selectors.plan_record(user=request.user, plan=plan)
+    user = request.user
+    plan = selectors.plan_detail_get(user=user, pk=pk)
+    # Read once for the page: the versions of its period, and what the user may do.
+    versions = selectors.plan_versions(plan=plan)
+    access = selectors.plan_access(user=user, plan=plan, versions=versions)
+    record = selectors.plan_record(user=user, plan=plan, versions=versions, cleared=access.cleared)
     status = request.GET.get("status", "all")
     if status not in selectors.STATUS_FILTERS:
         status = "all"
-    user = request.user
-    versions = list(
-        selectors.plan_list(user=user)
-        .filter(site=plan.site_id, starts_on=plan.starts_on)
-        .select_related("approved_by")
-        .order_by("version")
-    )
+    lines = [item.line for item in record.lines]
     return render(
         request,
         "plans/plan_detail.html",
@@ -65,10 +63,22 @@ def plan_detail(request, pk):
                 ("due_soon", _("Due soon")),
             ],
             "versions": versions,
-            "history": selectors.plan_history(user=user, plan=plan),
-            "may_edit": selectors.can_edit_plan(user=user, plan=plan),
-            "may_approve": selectors.can_approve_plan(user=user, plan=plan),
-            "may_revise": selectors.can_revise_plan(user=user, plan=plan),
+            "history": selectors.plan_history(
+                user=user,
+                plan=plan,
+                # Read with the lines: not read again to name them.
+                known=[
+                    row
+                    for line in lines
+                    for row in (line.category, line.lead_function, *line.objectives.all())
+                ],
+                known_stakeholders={
+                    line.stakeholder_id: line.stakeholder for line in lines if line.stakeholder_id
+                },
+            ),
+            "may_edit": access.may_edit,
+            "may_approve": access.may_approve,
+            "may_revise": access.may_revise,
             "frequencies": PlannedEngagement.Frequency,
             "due_soon_days": schedule.DUE_SOON_DAYS,
         },

@@ -8,12 +8,29 @@ Every figure is counted in the database over what the reader may see: engagement
 (allegations only for the cleared), findings through `engagement.perceptions`. The version
 for readers outside the company (`external`) names no at-risk stakeholder, no source of a
 concern and no member of staff, and withholds small counts (`reports.suppression`).
+
+A report is read in a fixed number of queries, whatever the site's size: the counts of every
+section come back in one (`_read_figures`), and each list (the public security engagements,
+the allegations) in one more.
 """
 
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import (
+    Aggregate,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -29,8 +46,8 @@ from reports.models import LessonsLearned
 from reports.suppression import DEFAULT_THRESHOLD, Cell, suppress
 from reports.suppression import cell as suppression_cell
 from stakeholders import redaction
-from stakeholders.models import EngagementObjective, StakeholderCategory
-from stakeholders.selectors import site_list
+from stakeholders.models import EngagementObjective, Stakeholder, StakeholderCategory
+from stakeholders.selectors import cleared_site_list, site_list
 
 PUBLIC_SECURITY = "public-security-providers"
 
@@ -43,9 +60,25 @@ ALLEGATION_ROWS = 100
 
 
 def report_site_list(*, user):
+    """The sites the user may report on: their own (every site for a superuser). Each says
+    whether the user is cleared there (`viewer_cleared`) and for whom it was read
+    (`listed_for`), so that the report need not ask either again (`_listed_for`)."""
     if not getattr(user, "is_authenticated", False):
         return site_list(user=user).none()
-    return site_list(user=user)
+    return site_list(user=user).annotate(
+        viewer_cleared=Exists(cleared_site_list(user=user).filter(pk=OuterRef("pk"))),
+        listed_for=Value(user.pk, output_field=IntegerField()),
+    )
+
+
+def _listed_for(site, user):
+    """Whether `site` was read through `report_site_list(user=user)`: one of the user's
+    sites, carrying whether they are cleared there. Anything else is asked again."""
+    return (
+        getattr(user, "is_authenticated", False)
+        and getattr(site, "listed_for", None) == user.pk
+        and hasattr(site, "viewer_cleared")
+    )
 
 
 def report_site_get(*, user, pk):
@@ -70,6 +103,8 @@ def can_write_lessons(*, user, site):
         return False
     if not user.has_perm("reports.change_lessonslearned"):
         return False
+    if _listed_for(site, user):
+        return True
     return report_site_list(user=user).filter(pk=site.pk).exists()
 
 
@@ -124,6 +159,23 @@ class SiteReport:
     lessons: object = None
 
 
+@dataclass
+class PublicSecurityRow:
+    """An engagement of the public security section's list, as its row shows it."""
+
+    engagement: Engagement  # its id, date and format: its link and label
+    stakeholders: "Listed"  # those met, read through `met_stakeholders`, in its order
+    objectives: list  # those addressed, in their order
+
+
+class Listed(list):
+    """Rows read for a list, which a template reads like a prefetched relation (`.all`), as
+    `engagement/includes/_list_met.html` reads an engagement's stakeholders."""
+
+    def all(self):
+        return self
+
+
 def _cells(values, *, external, threshold, total=None):
     if external:
         return suppress(values, total=total, threshold=threshold)
@@ -133,42 +185,226 @@ def _cells(values, *, external, threshold, total=None):
 def site_report(*, user, site, start, end, external=False, threshold=DEFAULT_THRESHOLD):
     """The report of the site (one of the user's, see `report_site_get`) for the period
     [start, end], as this user may see it. A fixed number of queries."""
-    cleared = engagement_selectors.cleared_at(user=user, site=site)
+    if _listed_for(site, user):
+        cleared = site.viewer_cleared
+    else:
+        cleared = engagement_selectors.cleared_at(user=user, site=site)
     report = SiteReport(
         site=site, start=start, end=end, external=external, threshold=threshold, cleared=cleared
     )
     options = {"external": external, "threshold": threshold}
     seen = Engagement.objects.visible_to(user).filter(site=site, date__gte=start, date__lte=end)
-    categories = list(StakeholderCategory.objects.order_by("order", "name"))
+    public_security = seen.filter(engagement_selectors.meets_category(code=PUBLIC_SECURITY))
+    # The public security engagements listed one by one (not outside the company).
+    listed = None
+    if not external:
+        listed = public_security.order_by("-date", "-pk").values("pk")[:PUBLIC_SECURITY_ROWS]
+    concerns = engagement_selectors.concern_list(user=user, site=site).filter(
+        engagement__date__gte=start, engagement__date__lte=end
+    )
+    figures = _read_figures(
+        site=site,
+        seen=seen,
+        public_security=public_security,
+        listed=listed,
+        concerns=concerns,
+        today=site.today(),
+    )
     _plan_section(report, user=user, site=site)
-    _engagement_section(report, seen=seen, categories=categories, **options)
+    _engagement_section(report, figures=figures, **options)
     _perception_section(report, user=user, site=site, **options)
-    _public_security_section(report, seen=seen, user=user, **options)
-    _concern_section(report, user=user, site=site, **options)
-    _commitment_section(report, seen=seen, today=site.today(), **options)
+    _public_security_section(report, figures=figures, user=user, listed=listed, **options)
+    _concern_section(report, figures=figures, user=user, concerns=concerns, **options)
+    _commitment_section(report, figures=figures, **options)
     report.lessons = lessons_get(site=site, start=start, end=end)
     return report
+
+
+# --- the figures query -------------------------------------------------------------------
+#
+# Every count of the report, and the categories and objectives it is counted by, come back
+# in one query: a UNION ALL of parts, each a query of its own (grouped where it counts). A
+# part puts its values in the slots below, the rest NULL (typed, as PostgreSQL needs to
+# match the parts' columns). Rows come back ordered by part, then by their `number1` and
+# `text1` as the database sorts them (which orders the categories and the lead functions
+# as their tables of the report list them).
+
+FIGURE_SLOTS = {
+    "number1": IntegerField(),
+    "number2": IntegerField(),
+    "number3": IntegerField(),
+    "text1": CharField(),
+    "text2": CharField(),
+}
+
+
+def _part(name, rows, **slots):
+    """One part of the figures query: `rows` grouped by the expressions of `slots` that are
+    not aggregates, and counted by those that are."""
+    grouped = {slot: value for slot, value in slots.items() if not isinstance(value, Aggregate)}
+    counted = {slot: value for slot, value in slots.items() if isinstance(value, Aggregate)}
+    rows = rows.order_by().values(**grouped)
+    if counted:
+        rows = rows.annotate(**counted)
+    unused = {
+        slot: Cast(Value(None), output_field=kind)
+        for slot, kind in FIGURE_SLOTS.items()
+        if slot not in slots
+    }
+    return rows.annotate(part=Value(name), **unused).values_list("part", *FIGURE_SLOTS)
+
+
+@dataclass
+class _Figures:
+    categories: list  # StakeholderCategory, by order and name
+    objectives: list  # EngagementObjective with its category, by category, order and id
+    functions: list  # (lead function name, engagements), by name
+    met: list  # (category id, format, engagements meeting one of its stakeholders)
+    addressed: dict  # objective id -> (engagements, public security engagements) addressing it
+    concerns: dict  # (type, status) -> concerns
+    commitments: list  # (status, overdue today, commitments)
+    listed_objectives: dict  # engagement id -> objective ids, for the engagements listed
+
+
+def _read_figures(*, site, seen, public_security, listed, concerns, today):
+    """The report's counts over the engagements `seen` (visible to the reader, at the site
+    in the period), the concerns (`concern_list`'s, in the period) and the commitments made
+    in those engagements; with the Table 4E.2 categories and objectives. One query."""
+    met = Engagement.stakeholders.through.objects.filter(engagement__in=seen.values("pk"))
+    addressed = Engagement.objectives.through.objects.filter(engagement__in=seen.values("pk"))
+    parts = [
+        _part(
+            "category",
+            StakeholderCategory.objects,
+            number1=F("order"),
+            number2=F("pk"),
+            text1=F("name"),
+            text2=F("code"),
+        ),
+        _part(
+            "objective",
+            EngagementObjective.objects,
+            number1=F("pk"),
+            number2=F("category"),
+            number3=F("order"),
+            text1=F("text"),
+        ),
+        # Grouped by name, as the table lists them.
+        _part("function", seen, text1=F("lead_function__name"), number2=Count("pk")),
+        # By format too: each engagement has one, so the counts add up to the category's;
+        # the public security category's are the section's formats.
+        _part(
+            "met",
+            met,
+            number1=F("stakeholder__category"),
+            text1=F("engagement__format"),
+            number2=Count("engagement", distinct=True),
+        ),
+        _part(
+            "addressed",
+            addressed,
+            number1=F("engagementobjective"),
+            number2=Count("engagement", distinct=True),
+            number3=Count(
+                "engagement",
+                distinct=True,
+                filter=Q(engagement__in=public_security.values("pk")),
+            ),
+        ),
+        _part(
+            "concern",
+            concerns.prefetch_related(None),
+            text1=F("type"),
+            text2=F("status"),
+            number2=Count("pk"),
+        ),
+        _part(
+            "commitment",
+            # Narrowed by the commitments' own copy of their engagement's site, to read
+            # that index rather than every commitment.
+            Commitment.objects.filter(site=site, engagement__in=seen.values("pk")),
+            text1=F("status"),
+            number1=Case(When(due_on__lt=today, then=Value(1)), default=Value(0)),
+            number2=Count("pk"),
+        ),
+    ]
+    if listed is not None:
+        parts.append(
+            _part(
+                "listed",
+                Engagement.objectives.through.objects.filter(engagement__in=listed),
+                number1=F("engagement"),
+                number2=F("engagementobjective"),
+            )
+        )
+    rows = {}
+    query = parts[0].union(*parts[1:], all=True).order_by("part", "number1", "text1")
+    for part, *values in query:
+        rows.setdefault(part, []).append(values)
+    categories = [
+        StakeholderCategory(pk=pk, order=order, name=name, code=code)
+        for order, pk, _n, name, code in rows.get("category", [])
+    ]
+    by_pk = {category.pk: category for category in categories}
+    objectives = [
+        EngagementObjective(pk=pk, category=by_pk[category], order=order, text=text)
+        for pk, category, order, text, _t in rows.get("objective", [])
+    ]
+    objectives.sort(key=lambda o: (o.category.order, o.order, o.pk))
+    listed_objectives = {}
+    for engagement, objective, _n, _t1, _t2 in rows.get("listed", []):
+        listed_objectives.setdefault(engagement, []).append(objective)
+    return _Figures(
+        categories=categories,
+        objectives=objectives,
+        functions=[(name, n) for _n1, n, _n3, name, _t in rows.get("function", [])],
+        met=[(category, fmt, n) for category, n, _n, fmt, _t in rows.get("met", [])],
+        addressed={pk: (n, public) for pk, n, public, _t1, _t2 in rows.get("addressed", [])},
+        concerns={(kind, status): n for _n1, n, _n3, kind, status in rows.get("concern", [])},
+        commitments=[
+            (status, bool(late), n) for late, n, _n, status, _t in rows.get("commitment", [])
+        ],
+        listed_objectives=listed_objectives,
+    )
 
 
 def _plan_section(report, *, user, site):
     """The approved version of the SEP in force at the end of the period (or today, if
     sooner), else the last one approved for a period overlapping it."""
     on = min(report.end, site.today())
-    plan = plan_selectors.plan_in_force(user=user, site=site, on=on)
-    if plan is None:
-        plan = (
-            plan_selectors.plan_list(user=user)
-            .filter(site=site, starts_on__lte=report.end, ends_on__gte=report.start)
-            .exclude(status=Plan.Status.DRAFT)
-            .order_by("-starts_on", "-version")
-            .first()
-        )
+    # The site's plans, every version, read once: the one to report on, and its versions
+    # for its record. The latest first, as `plan_in_force` picks.
+    plans = list(
+        plan_selectors.plan_list(user=user)
+        .filter(site=site)
+        .select_related("site", "approved_by")
+        .order_by("-starts_on", "-version")
+    )
+    in_force = [
+        plan
+        for plan in plans
+        if plan.status == Plan.Status.APPROVED and plan.starts_on <= on <= plan.ends_on
+    ]
+    overlapping = [
+        plan
+        for plan in plans
+        if plan.status != Plan.Status.DRAFT
+        and plan.starts_on <= report.end
+        and plan.ends_on >= report.start
+    ]
+    plan = next(iter(in_force or overlapping), None)
     if plan is None:
         return
     report.plan = plan
+    versions = sorted(
+        (version for version in plans if version.starts_on == plan.starts_on),
+        key=lambda version: version.version,
+    )
     # The report counts the objectives covered over its own period (`_engagement_section`),
     # not the plan's: the plan's record is read without them.
-    report.plan_record = plan_selectors.plan_record(user=user, plan=plan, with_objectives=False)
+    report.plan_record = plan_selectors.plan_record(
+        user=user, plan=plan, with_objectives=False, versions=versions, cleared=report.cleared
+    )
     for line in report.plan_record.lines:
         stakeholder = line.line.stakeholder
         logged = Cell(line.schedule.logged)
@@ -193,14 +429,12 @@ def _due_soon_label():
     return label % {"days": days}
 
 
-def _engagement_section(report, *, seen, categories, external, threshold):
-    total = seen.count()
-    met = (
-        Engagement.stakeholders.through.objects.filter(engagement__in=seen.values("pk"))
-        .values("stakeholder__category")
-        .annotate(n=Count("engagement", distinct=True))
-    )
-    per_category = {row["stakeholder__category"]: row["n"] for row in met}
+def _engagement_section(report, *, figures, external, threshold):
+    categories = figures.categories
+    total = sum(n for _name, n in figures.functions)
+    per_category = {}
+    for category, _format, n in figures.met:
+        per_category[category] = per_category.get(category, 0) + n
     # An engagement may meet several categories: the category counts do not add up to the
     # total, so each is withheld on its own, not as a group with the total.
     cells, _total = _cells(
@@ -215,30 +449,17 @@ def _engagement_section(report, *, seen, categories, external, threshold):
         title=_("Engagements by Table 4E.2 category"),
         description=_("The same figures as the table beside it."),
     )
-    functions = list(
-        seen.order_by()
-        .values("lead_function__name")
-        .annotate(n=Count("pk"))
-        .order_by("lead_function__name")
-    )
+    functions = figures.functions
     cells, total_cell = _cells(
-        [row["n"] for row in functions], external=external, threshold=threshold, total=total
+        [n for _name, n in functions], external=external, threshold=threshold, total=total
     )
     report.by_function = [
-        Row(row["lead_function__name"], cell) for row, cell in zip(functions, cells, strict=True)
+        Row(name, cell) for (name, _n), cell in zip(functions, cells, strict=True)
     ]
     report.by_function_total = total_cell
-    addressed = dict(
-        Engagement.objectives.through.objects.filter(engagement__in=seen.values("pk"))
-        .values("engagementobjective")
-        .annotate(n=Count("engagement", distinct=True))
-        .values_list("engagementobjective", "n")
-    )
-    objectives = EngagementObjective.objects.select_related("category").order_by(
-        "category__order", "order", "pk"
-    )
+    addressed = {pk: n for pk, (n, _public) in figures.addressed.items()}
     grouped = {}
-    for objective in objectives:
+    for objective in figures.objectives:
         grouped.setdefault(objective.category, []).append(objective)
     for category in categories:
         items = grouped.get(category, [])
@@ -285,61 +506,92 @@ def _perception_section(report, *, user, site, external, threshold):
         )
 
 
-def _public_security_section(report, *, seen, user, external, threshold):
-    engagements = seen.filter(engagement_selectors.meets_category(code=PUBLIC_SECURITY))
-    total = engagements.count()
-    report.public_security_total = _cells([total], external=external, threshold=threshold)[0][0]
-    formats = list(
-        engagements.order_by().values("format").annotate(n=Count("pk")).order_by("-n", "format")
+def _public_security_section(report, *, figures, user, listed, external, threshold):
+    """The engagements that met a public security provider: their number, formats and
+    objectives of the category addressed; and, in the company's version, the latest ones."""
+    category = {c.code: c for c in figures.categories}.get(PUBLIC_SECURITY)
+    # The counts of the category met, by format, as the database sorts the formats; the
+    # most frequent first (a stable sort keeps that order among equals).
+    formats = sorted(
+        ((fmt, n) for pk, fmt, n in figures.met if category is not None and pk == category.pk),
+        key=lambda row: -row[1],
     )
+    total = sum(n for _format, n in formats)
+    report.public_security_total = _cells([total], external=external, threshold=threshold)[0][0]
     labels = dict(Engagement.Format.choices)
     cells, _total = _cells(
-        [row["n"] for row in formats], external=external, threshold=threshold, total=total
+        [n for _format, n in formats], external=external, threshold=threshold, total=total
     )
     report.public_security_formats = [
-        Row(str(labels.get(row["format"], row["format"])), cell)
-        for row, cell in zip(formats, cells, strict=True)
+        Row(str(labels.get(fmt, fmt)), cell)
+        for (fmt, _n), cell in zip(formats, cells, strict=True)
     ]
-    addressed = dict(
-        Engagement.objectives.through.objects.filter(
-            engagement__in=engagements.values("pk"),
-            engagementobjective__category__code=PUBLIC_SECURITY,
-        )
-        .values("engagementobjective")
-        .annotate(n=Count("engagement", distinct=True))
-        .values_list("engagementobjective", "n")
-    )
-    objectives = list(
-        EngagementObjective.objects.filter(category__code=PUBLIC_SECURITY).order_by("order", "pk")
+    objectives = sorted(
+        (o for o in figures.objectives if category is not None and o.category == category),
+        key=lambda o: (o.order, o.pk),
     )
     cells, _total = _cells(
-        [addressed.get(o.pk, 0) for o in objectives], external=external, threshold=threshold
+        [figures.addressed.get(o.pk, (0, 0))[1] for o in objectives],
+        external=external,
+        threshold=threshold,
     )
     report.public_security_objectives = [
         Row(o.text, cell) for o, cell in zip(objectives, cells, strict=True)
     ]
-    if not external:
-        rows = list(
-            engagement_selectors.engagement_review_list(user=user)
-            .filter(pk__in=engagements.values("pk"))
-            .prefetch_related("objectives")
-            .order_by("-date", "-pk")[:PUBLIC_SECURITY_ROWS]
+    if listed is not None:
+        report.public_security_rows = _public_security_rows(
+            user=user, listed=listed, figures=figures
         )
-        report.public_security_rows = rows
-        report.public_security_more = max(total - len(rows), 0)
+        report.public_security_more = max(total - len(report.public_security_rows), 0)
 
 
-def _concern_section(report, *, user, site, external, threshold):
+def _public_security_rows(*, user, listed, figures):
+    """The engagements `listed`, newest first, each with its stakeholders met (as the
+    engagement list shows them, `met_stakeholders`) and its objectives. Each one met a
+    public security provider, so reading the stakeholders met reads every row: one query."""
+    met = (
+        engagement_selectors.met_stakeholders(user)
+        .filter(engagements__in=listed)
+        .annotate(
+            listed_pk=F("engagements__pk"),
+            listed_date=F("engagements__date"),
+            listed_format=F("engagements__format"),
+        )
+    )
+    objectives = {o.pk: o for o in figures.objectives}
+    rows = {}
+    for stakeholder in met:
+        row = rows.get(stakeholder.listed_pk)
+        if row is None:
+            addressed = [
+                objectives[pk] for pk in figures.listed_objectives.get(stakeholder.listed_pk, [])
+            ]
+            addressed.sort(key=lambda o: (o.category.order, o.order, o.pk))
+            row = rows[stakeholder.listed_pk] = PublicSecurityRow(
+                engagement=Engagement(
+                    pk=stakeholder.listed_pk,
+                    date=stakeholder.listed_date,
+                    format=stakeholder.listed_format,
+                ),
+                stakeholders=Listed(),
+                objectives=addressed,
+            )
+        row.stakeholders.append(stakeholder)
+    return sorted(
+        rows.values(), key=lambda row: (row.engagement.date, row.engagement.pk), reverse=True
+    )
+
+
+def _concern_section(report, *, figures, user, concerns, external, threshold):
     """Concerns by type, and for the cleared the allegations by status and one by one. In
     the external version the two allegation types are one row, and the status table is
     withheld with it when that row is: counted by both type and status, the two tables
     would otherwise give a withheld count back."""
-    concerns = engagement_selectors.concern_list(user=user, site=site).filter(
-        engagement__date__gte=report.start, engagement__date__lte=report.end
-    )
-    per_type = dict(
-        concerns.order_by().values("type").annotate(n=Count("pk")).values_list("type", "n")
-    )
+    per_type, per_status = {}, {}
+    for (kind, status), n in figures.concerns.items():
+        per_type[kind] = per_type.get(kind, 0) + n
+        if kind in Concern.ALLEGATIONS:
+            per_status[status] = per_status.get(status, 0) + n
     rows = [
         (str(label), per_type.get(value, 0))
         for value, label in Concern.Type.choices
@@ -358,11 +610,7 @@ def _concern_section(report, *, user, site, external, threshold):
     report.concerns_total = total_cell
     if not report.cleared:
         return
-    allegations = concerns.filter(type__in=Concern.ALLEGATIONS)
     statuses = list(Concern.Status.choices)
-    per_status = dict(
-        allegations.order_by().values("status").annotate(n=Count("pk")).values_list("status", "n")
-    )
     values = [per_status.get(value, 0) for value, _label in statuses]
     cells, _total = _cells(values, external=external, threshold=threshold, total=sum(values))
     if external and cells and report.concerns_by_type[-1].cell.withheld:
@@ -373,28 +621,44 @@ def _concern_section(report, *, user, site, external, threshold):
     if external:
         return
     report.allegations_more = max(allegations_count - ALLEGATION_ROWS, 0)
-    for concern in allegations.order_by("engagement__date", "pk")[:ALLEGATION_ROWS]:
+    # Their sources read with them: whether the reader may see each one's identity is
+    # `with_identity_visibility`'s answer, carried over to the stakeholder read alongside.
+    shown = Stakeholder.objects.with_identity_visibility(user).filter(
+        pk=OuterRef("stakeholder"), identity_visible=True
+    )
+    allegations = (
+        concerns.filter(type__in=Concern.ALLEGATIONS)
+        .prefetch_related(None)
+        .select_related("stakeholder")
+        .annotate(source_shown=Exists(shown))
+        .order_by("engagement__date", "pk")
+    )
+    for concern in allegations[:ALLEGATION_ROWS]:
         if concern.stakeholder is None:
             source = _("Not named in the record")
         else:
+            concern.stakeholder.identity_visible = concern.source_shown
             source = redaction.display_name(concern.stakeholder)
         report.allegations.append((concern, source))
 
 
-def _commitment_section(report, *, seen, today, external, threshold):
-    closed = Q(status__in=Commitment.CLOSED)
-    figures = Commitment.objects.filter(engagement__in=seen.values("pk")).aggregate(
-        made=Count("pk"),
-        done=Count("pk", filter=Q(status=Commitment.Status.DONE)),
-        dropped=Count("pk", filter=Q(status=Commitment.Status.DROPPED)),
-        open=Count("pk", filter=~closed),
-        overdue=Count("pk", filter=~closed & Q(due_on__lt=today)),
-    )
+def _commitment_section(report, *, figures, external, threshold):
+    counts = {"made": 0, "done": 0, "dropped": 0, "open": 0, "overdue": 0}
+    for status, late, n in figures.commitments:
+        counts["made"] += n
+        if status == Commitment.Status.DONE:
+            counts["done"] += n
+        elif status == Commitment.Status.DROPPED:
+            counts["dropped"] += n
+        if status not in Commitment.CLOSED:
+            counts["open"] += n
+            if late:
+                counts["overdue"] += n
     cells, made = _cells(
-        [figures["done"], figures["dropped"], figures["open"]],
+        [counts["done"], counts["dropped"], counts["open"]],
         external=external,
         threshold=threshold,
-        total=figures["made"],
+        total=counts["made"],
     )
     report.commitments_made = made
     report.commitments = [
@@ -403,9 +667,13 @@ def _commitment_section(report, *, seen, today, external, threshold):
         Row(_("open or in progress"), cells[2]),
     ]
     report.commitments_overdue = _cells(
-        [figures["overdue"]], external=external, threshold=threshold
+        [counts["overdue"]], external=external, threshold=threshold
     )[0][0]
 
 
 def lessons_get(*, site, start, end):
-    return LessonsLearned.objects.filter(site=site, starts_on=start, ends_on=end).first()
+    return (
+        LessonsLearned.objects.filter(site=site, starts_on=start, ends_on=end)
+        .select_related("updated_by")
+        .first()
+    )
