@@ -46,7 +46,12 @@ from stakeholders.models import (
     Stakeholder,
     is_community,
 )
-from stakeholders.selectors import cleared_site_list, site_list
+from stakeholders.selectors import (
+    cleared_site_list,
+    history_names_read_once,
+    may_have,
+    site_list,
+)
 from stakeholders.selectors import history_names as registry_history_names
 
 # The roles that may change any engagement of their sites, not only those they logged or
@@ -68,7 +73,10 @@ def engagement_base(*, user):
                 .select_related("category")
                 .annotate(carries_indicators=is_community()),
             ),
-            "objectives",
+            # Each with its category, which the page names: one query, not one a row.
+            Prefetch(
+                "objectives", queryset=EngagementObjective.objects.select_related("category")
+            ),
         )
     )
 
@@ -77,6 +85,116 @@ def engagement_get(*, user, pk):
     """One engagement the user may see, or 404: another site's, a restricted one for the
     uncleared and a missing one answer alike."""
     return get_object_or_404(engagement_base(user=user), pk=pk)
+
+
+# The sections of an engagement's page, each with whether it has rows at all: read with
+# the engagement (`engagement_detail`), so that an empty one costs no query.
+_SECTIONS = {
+    "has_commitments": lambda user: Commitment.objects.filter(engagement=OuterRef("pk")),
+    "has_concerns": lambda user: Concern.objects.filter(engagement=OuterRef("pk")),
+    "has_attachments": lambda user: Attachment.objects.filter(engagement=OuterRef("pk")),
+    "has_findings": lambda user: Finding.objects.filter(engagement=OuterRef("pk")),
+    "has_participants": lambda user: Engagement.participants.through.objects.filter(
+        engagement=OuterRef("pk")
+    ),
+    "has_filed_allegations": lambda user: Concern.objects.filter(
+        engagement=OuterRef("pk"), created_by=user, type__in=Concern.ALLEGATIONS
+    ),
+    "has_history": lambda user: Engagement.history.filter(id=OuterRef("pk")),
+    "has_commitment_history": lambda user: Commitment.history.filter(engagement_id=OuterRef("pk")),
+    "has_concern_history": lambda user: Concern.history.filter(engagement_id=OuterRef("pk")),
+    "has_attachment_history": lambda user: Attachment.history.filter(engagement_id=OuterRef("pk")),
+    "has_finding_history": lambda user: Finding.history.filter(engagement_id=OuterRef("pk")),
+}
+
+
+class EngagementDetail(NamedTuple):
+    """What an engagement's page shows, as the selectors named give it to the user."""
+
+    engagement: Engagement  # `engagement_get`
+    access: "EngagementAccess"  # `engagement_access`
+    participants: list  # the company participants
+    commitments: list  # `commitment_list`
+    owned_commitments: list  # `owned_commitment_list`
+    concerns: list  # `concern_list`
+    filed_allegations: list  # `filed_allegation_list`
+    attachments: list  # `attachment_list`
+    finding_groups: list  # `engagement_finding_groups`
+    history: list  # `engagement_history`
+
+
+def engagement_detail(*, user, pk):
+    """An engagement the user may see (or 404, as `engagement_get`) with everything its
+    page shows, each part exactly as the selector named in `EngagementDetail` gives it,
+    each row read once and an empty section not at all: the page's queries do not grow
+    with its commitments, concerns, findings, attachments or history."""
+    engagements = engagement_base(user=user)  # nothing for anyone not signed in
+    if getattr(user, "is_authenticated", False):
+        engagements = engagements.annotate(
+            **{flag: Exists(rows(user)) for flag, rows in _SECTIONS.items()}
+        )
+    engagement = get_object_or_404(engagements, pk=pk)
+    access = engagement_access(user=user, engagement=engagement)
+    # The stakeholders met, read with the engagement for the redaction filters: the
+    # communities of its findings and the sources of its concerns are among them.
+    met = {stakeholder.pk: stakeholder for stakeholder in engagement.stakeholders.all()}
+    commitments = concerns = attachments = participants = filed = finding_groups = []
+    if engagement.has_commitments:
+        commitments = list(commitment_list(user=user).filter(engagement=engagement))
+    if engagement.has_concerns:
+        concerns = list(
+            concern_list(user=user).filter(engagement=engagement).prefetch_related(None)
+        )
+        sources = stakeholders_by_pk(
+            user=user, pks={c.stakeholder_id for c in concerns}, known=met
+        )
+        for concern in concerns:
+            if concern.stakeholder_id is not None:
+                concern.stakeholder = sources[concern.stakeholder_id]
+    if engagement.has_attachments:
+        attachments = list(attachment_list(user=user, engagement=engagement))
+    if engagement.has_participants:
+        participants = list(engagement.participants.all())
+    # An allegation is out of its author's sight exactly where they are not cleared.
+    if engagement.has_filed_allegations and not access.cleared:
+        filed = list(filed_allegation_list(user=user).filter(engagement=engagement))
+    if engagement.has_findings:
+        finding_groups = engagement_finding_groups(
+            user=user, engagement=engagement, known_stakeholders=met
+        )
+    return EngagementDetail(
+        engagement=engagement,
+        access=access,
+        participants=participants,
+        commitments=commitments,
+        owned_commitments=[
+            commitment for commitment in commitments if commitment.owner_id == user.pk
+        ]
+        if access.may_update_commitments
+        else [],
+        concerns=concerns,
+        filed_allegations=filed,
+        attachments=attachments,
+        finding_groups=finding_groups,
+        history=engagement_history(
+            user=user,
+            engagement=engagement,
+            cleared=access.cleared,
+            current={Commitment: commitments, Concern: concerns, Attachment: attachments},
+            known_stakeholders=met,
+            known=[
+                engagement.site,
+                engagement.lead_function,
+                engagement.created_by,
+                engagement.updated_by,
+                *engagement.objectives.all(),
+                *met.values(),
+                *participants,
+                *(row for c in commitments for row in (c.owner, c.lead_function)),
+                *(attachment.uploaded_by for attachment in attachments),
+            ],
+        ),
+    )
 
 
 def engagement_list(*, user, site=None, stakeholder=None, lead_function=None):
@@ -108,24 +226,76 @@ def may_export_names(*, user):
     return cleared_site_list(user=user).exists()
 
 
-def can_change_engagement(*, user, engagement):
+def site_membership(*, user, site):
+    """The user's membership at a site (None without one), with `site_wide_editor`: whether
+    their role is one of SITE_WIDE_EDITORS. One query, for a page that asks several
+    questions of it (`engagement_access`)."""
+    return (
+        SiteMembership.objects.filter(user=user, site=site)
+        .order_by()  # one at most: no need for the default order's joins
+        .annotate(site_wide_editor=Exists(user.groups.filter(name__in=SITE_WIDE_EDITORS)))
+        .first()
+    )
+
+
+def can_change_engagement(*, user, engagement, membership=...):
     """Whether the user may change an engagement: their role allows changes, they may see
     it (a restricted one only where cleared), and they logged it, lead its function at
-    that site, or are a security manager or administrator there."""
+    that site, or are a security manager or administrator there. A caller that has read
+    the user's membership at its site (`site_membership`; None: they have none) passes it
+    as `membership`; one of another user or site is read afresh."""
     if not getattr(user, "is_authenticated", False):
         return False
     if not user.has_perm("engagement.change_engagement"):
         return False
     if user.is_superuser:
         return True
-    membership = SiteMembership.objects.filter(user=user, site=engagement.site_id).first()
+    if membership is ... or (
+        membership is not None
+        and (membership.user_id != user.pk or membership.site_id != engagement.site_id)
+    ):
+        membership = SiteMembership.objects.filter(user=user, site=engagement.site_id).first()
     if membership is None or (engagement.restricted and not membership.cleared):
         return False
     if engagement.created_by_id == user.pk:
         return True
     if membership.function_id and membership.function_id == engagement.lead_function_id:
         return True
-    return user.groups.filter(name__in=SITE_WIDE_EDITORS).exists()
+    site_wide_editor = getattr(membership, "site_wide_editor", None)
+    if site_wide_editor is None:
+        return user.groups.filter(name__in=SITE_WIDE_EDITORS).exists()
+    return site_wide_editor
+
+
+class EngagementAccess(NamedTuple):
+    """What one user may do with one engagement they may see, read once for its page."""
+
+    cleared: bool  # at its site (`cleared_at`)
+    may_change: bool  # `can_change_engagement`
+    may_add_attachment: bool  # `can_add_attachment`
+    may_update_commitments: bool  # their role changes commitments (`owned_commitment_list`)
+
+
+def engagement_access(*, user, engagement):
+    """The answers of `cleared_at`, `can_change_engagement` and `can_add_attachment` on
+    an engagement the user may see, and whether their role updates commitments, from one
+    read of their membership at its site (and of their permissions). Nothing for anyone
+    not signed in."""
+    if not getattr(user, "is_authenticated", False):
+        return EngagementAccess(False, False, False, False)
+    if user.is_superuser:
+        membership = None
+        cleared = True
+    else:
+        membership = site_membership(user=user, site=engagement.site_id)
+        cleared = membership is not None and membership.cleared
+    may_change = can_change_engagement(user=user, engagement=engagement, membership=membership)
+    return EngagementAccess(
+        cleared=cleared,
+        may_change=may_change,
+        may_add_attachment=may_change and user.has_perm("engagement.add_attachment"),
+        may_update_commitments=user.has_perm("engagement.change_commitment"),
+    )
 
 
 def _their_engagements():
@@ -281,14 +451,17 @@ def history_names(*, user):
     }
 
 
-def history_sealed(*, user, record):
+def history_sealed(*, user, record, cleared=None):
     """Which historical records of an engagement, or of a commitment, concern or attachment
     of one, were restricted from this user when written (a predicate), or None: an
     engagement's while it was restricted; the others' while their engagement was, and a
     concern's while it was an allegation; nothing for the users cleared at the site.
-    Opening a record up does not open its restricted past."""
+    Opening a record up does not open its restricted past. A caller that knows whether
+    the user is cleared at the engagement's site (`cleared_at`) passes it as `cleared`."""
     engagement = record if isinstance(record, Engagement) else record.engagement
-    if cleared_at(user=user, site=engagement.site):
+    if cleared is None:
+        cleared = cleared_at(user=user, site=engagement.site)
+    if cleared:
         return None
 
     def restricted_then(old):
@@ -299,43 +472,86 @@ def history_sealed(*, user, record):
     return _sealed_with(restricted_then, list(engagement.history.all()), type(record))
 
 
-def engagement_history(*, user, engagement, limit=50):
+def engagement_history(
+    *, user, engagement, limit=50, cleared=None, current=None, known_stakeholders=None, known=()
+):
     """The change history of an engagement the user may see (read through
     `engagement_get`), with its commitments', concerns', attachments' and findings'
     (`finding_history`), newest first, named and sealed as above. For the uncleared, what
     was written about a commitment or concern while the engagement was restricted (or the
     concern an allegation) is sealed too, and a concern they may not see now (an
-    allegation) leaves no entry at all."""
-    named = history_names(user=user)
-    own = list(engagement.history.select_related("history_user").order_by("-history_date", "-pk"))
-    engagement_sealed = history_sealed(user=user, record=engagement)
+    allegation) leaves no entry at all.
+
+    A page that has read them already passes `cleared` (`cleared_at` its site), `current`
+    (`{Commitment: rows, Concern: rows, Attachment: rows}`: the engagement's commitments
+    and attachments, and its concerns as `concern_list` lets the user see them) and
+    `known_stakeholders` (by pk, as `with_identity_visibility` annotates them for the
+    user), so that nothing is read twice. The rows the histories name are read once for
+    all of them (`history_names_read_once`), and reference rows the page has read already
+    (`known`: its lead function, its objectives) not at all."""
+    if cleared is None:
+        cleared = cleared_at(user=user, site=engagement.site)
+    if current is None:
+        current = {
+            Commitment: engagement.commitments.all(),
+            Concern: concern_list(user=user).filter(engagement=engagement),
+            Attachment: engagement.attachments.all(),
+        }
+    own = []
+    if may_have(engagement, "has_history"):
+        own = list(
+            engagement.history.select_related("history_user").order_by("-history_date", "-pk")
+        )
+    engagement_sealed = history_sealed(user=user, record=engagement, cleared=cleared)
+    parts = []
+    for model, subject in (
+        (Commitment, _commitment_subject),
+        (Concern, _concern_subject),
+        (Attachment, _attachment_subject),
+    ):
+        rows = {row.pk: row for row in current[model]}
+        records = []
+        if may_have(engagement, f"has_{model._meta.model_name}_history"):
+            records = model.history.filter(engagement_id=engagement.pk)
+            if model is Concern:
+                # A concern hidden now (an allegation, for the uncleared) leaves no trace;
+                # one deleted leaves none either, as it may have been an allegation.
+                records = records.filter(id__in=rows)
+            records = list(
+                records.select_related("history_user").order_by("-history_date", "-history_id")[
+                    : limit * 3
+                ]
+            )
+        parts.append((model, rows, subject, records))
+    finding_records = _finding_records(engagement, limit)
+
+    # What each history names, read once for all of them. Every history leaves out the
+    # engagement they hang on, and the findings' their community (named in the subject):
+    # those are not read at all.
+    names = history_names(user=user)
+    related = {model: rows for model, rows in names.items() if model is not Engagement}
+    of_findings = {model: rows for model, rows in related.items() if model is not Stakeholder}
+    named = history_names_read_once(
+        names,
+        [(own[: limit + 1], names)]
+        + [(records, related) for *_rest, records in parts]
+        + [(finding_records, of_findings)],
+        known,
+    )
+    related = {model: named[model] for model in related}
+    of_findings = {model: named[model] for model in of_findings}
+
     result = history.entries(
         own[: limit + 1],
         named=named,
         sealed=engagement_sealed,
         excluded=("created_by", "updated_by"),
     )[:limit]
-    parts = [
-        (Commitment, {c.pk: c for c in engagement.commitments.all()}, _commitment_subject),
-        (
-            Concern,
-            {c.pk: c for c in concern_list(user=user).filter(engagement=engagement)},
-            _concern_subject,
-        ),
-        (Attachment, {a.pk: a for a in engagement.attachments.all()}, _attachment_subject),
-    ]
-    for model, current, subject in parts:
-        records = model.history.filter(engagement_id=engagement.pk)
-        if model is Concern:
-            # A concern hidden now (an allegation, for the uncleared) leaves no trace; one
-            # deleted leaves none either, as it may have been an allegation.
-            records = records.filter(id__in=current)
-        labels = {pk: subject(row) for pk, row in current.items()}
+    for model, rows, subject, records in parts:
+        labels = {pk: subject(row) for pk, row in rows.items()}
         result += history.entries(
-            records.select_related("history_user").order_by("-history_date", "-history_id")[
-                : limit * 3
-            ],
-            named=named,
+            records,
+            named=related,
             sealed=_sealed_with(engagement_sealed, own, model),
             excluded=("engagement", "created_by", "uploaded_by", "file"),
             per_object=True,
@@ -347,38 +563,56 @@ def engagement_history(*, user, engagement, limit=50):
         user=user,
         engagement=engagement,
         limit=limit,
-        named=named,
+        named=of_findings,
         sealed=_sealed_with(engagement_sealed, own, Finding),
+        records=finding_records,
+        known_stakeholders=known_stakeholders,
     )
     result.sort(key=lambda entry: entry.date, reverse=True)
     return result[:limit]
 
 
-def finding_history(*, user, engagement, limit=50, named=None, sealed=...):
+def _finding_records(engagement, limit):
+    """The latest historical records of an engagement's findings, newest first."""
+    if not may_have(engagement, "has_finding_history"):
+        return []
+    return list(
+        Finding.history.filter(engagement_id=engagement.pk)
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")[: limit * 3]
+    )
+
+
+def finding_history(
+    *,
+    user,
+    engagement,
+    limit=50,
+    named=None,
+    sealed=...,
+    records=None,
+    known_stakeholders=None,
+):
     """The change history of the perception findings of an engagement the user may see,
     newest first, each entry naming the indicator and the community (its placeholder when
     the user may not see who it is). The evidence of a community whose identity is hidden
     from the user shows as "Protected", as its notes do; records written while the
     engagement was restricted from the user are sealed (`history_sealed`). Removed
-    findings keep their entries."""
+    findings keep their entries. A caller that has read them passes the `records`
+    (`_finding_records`) and the stakeholders it knows (`known_stakeholders`, by pk, as
+    `with_identity_visibility` annotates them for the user): only the others are read."""
     if named is None:
         named = history_names(user=user)
     if sealed is ...:
         own = list(engagement.history.all())
         sealed = _sealed_with(history_sealed(user=user, record=engagement), own, Finding)
-    records = list(
-        Finding.history.filter(engagement_id=engagement.pk)
-        .select_related("history_user")
-        .order_by("-history_date", "-history_id")[: limit * 3]
-    )
+    if records is None:
+        records = _finding_records(engagement, limit)
     if not records:
         return []
-    communities = {
-        stakeholder.pk: stakeholder
-        for stakeholder in Stakeholder.objects.with_identity_visibility(user).filter(
-            pk__in={record.community_id for record in records}
-        )
-    }
+    communities = stakeholders_by_pk(
+        user=user, pks={record.community_id for record in records}, known=known_stakeholders
+    )
     shown = {pk for pk, community in communities.items() if redaction.identity_visible(community)}
     indicators = dict(Finding.Indicator.choices)
 
@@ -400,6 +634,23 @@ def finding_history(*, user, engagement, limit=50, named=None, sealed=...):
         per_object=True,
         subject=subject,
     )[:limit]
+
+
+def stakeholders_by_pk(*, user, pks, known=None):
+    """{pk: stakeholder} for these pks, annotated by `with_identity_visibility` for the
+    user (for the redaction filters; whoever they are, as a record names them): those in
+    `known` (read so already, by pk) as they are, the others in one query."""
+    known = known or {}
+    found = {pk: known[pk] for pk in pks if pk in known}
+    missing = {pk for pk in pks if pk is not None} - found.keys()
+    if missing:
+        found.update(
+            (stakeholder.pk, stakeholder)
+            for stakeholder in Stakeholder.objects.with_identity_visibility(user).filter(
+                pk__in=missing
+            )
+        )
+    return found
 
 
 def _sealed_with(engagement_sealed, engagement_records, model):
@@ -471,12 +722,23 @@ class FindingGroup(NamedTuple):
     findings: list
 
 
-def engagement_finding_groups(*, user, engagement):
+def engagement_finding_groups(*, user, engagement, known_stakeholders=None):
     """The findings of an engagement the user may see, per community: those the user may
     see by name first, then hidden ones by number (their place among the names gives
-    nothing away). Two queries, whatever the number of findings."""
+    nothing away). Two queries, whatever the number of findings; one when the caller
+    passes the stakeholders it knows (`known_stakeholders`, by pk, as
+    `with_identity_visibility` annotates them for the user: the stakeholders met) and
+    each community is one of them."""
+    findings = finding_list(user=user, engagement=engagement)
+    if known_stakeholders is not None:
+        findings = list(findings.prefetch_related(None))
+        communities = stakeholders_by_pk(
+            user=user, pks={finding.community_id for finding in findings}, known=known_stakeholders
+        )
+        for finding in findings:
+            finding.community = communities[finding.community_id]
     groups = {}
-    for finding in finding_list(user=user, engagement=engagement):
+    for finding in findings:
         community = finding.community
         hidden = not redaction.identity_visible(community)
         finding.evidence_shown = None if hidden else finding.evidence
@@ -549,12 +811,18 @@ def stakeholder_open_commitment_list(*, user, stakeholder):
 
 def stakeholder_open_concern_list(*, user, stakeholder):
     """The concerns a stakeholder raised that are not closed, as `concern_list` lets the
-    user see them (allegations only where cleared), newest first."""
-    return (
+    user see them (allegations only where cleared), newest first. Each names the
+    stakeholder given (read through `stakeholders.selectors`, so annotated for the
+    redaction filters) as the one who raised it, rather than reading it again."""
+    concerns = list(
         concern_list(user=user)
         .filter(stakeholder=stakeholder)
         .exclude(status=Concern.Status.CLOSED)
+        .prefetch_related(None)
     )
+    for concern in concerns:
+        concern.stakeholder = stakeholder
+    return concerns
 
 
 def objective_last_addressed_list(*, user, stakeholder):
@@ -759,16 +1027,23 @@ def function_membership_list(*, user):
     )
 
 
-def function_engagement_list(*, user):
+def function_engagement_list(*, user, memberships=None):
     """The engagements of `engagement_review_list` led by the user's own function at their
     site: a user with different functions at different sites gets each site's; one with no
-    function, none."""
+    function, none. `memberships`: their `function_membership_list`, if read already.
+
+    Each (site, function) is a condition of its own, read by the engagements' index of
+    both: a per-row `EXISTS` over the memberships had SQLite read every engagement."""
     if not getattr(user, "is_authenticated", False):
         return Engagement.objects.none()
-    mine = SiteMembership.objects.filter(
-        user=user, site=OuterRef("site"), function=OuterRef("lead_function")
-    )
-    return engagement_review_list(user=user).filter(Exists(mine))
+    if memberships is None:
+        memberships = function_membership_list(user=user)
+    mine = Q()
+    for membership in memberships:
+        mine |= Q(site=membership.site_id, lead_function=membership.function_id)
+    if not mine:
+        return Engagement.objects.none()
+    return engagement_review_list(user=user).filter(mine)
 
 
 def register_owner_list(*, user):

@@ -2,7 +2,19 @@
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Value, When, Window
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    Value,
+    When,
+    Window,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Lower, RowNumber
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -150,6 +162,36 @@ def stakeholder_get(*, user, pk):
     return get_object_or_404(stakeholder_base(user=user), pk=pk)
 
 
+def stakeholder_page_get(*, user, pk):
+    """`stakeholder_get` for the stakeholder's own page: with its contacts and vulnerable
+    groups read (none, and no query, where it has none), and whether it has assessments
+    and history (`has_assessments`, `has_history`, `has_contact_history`: `assessment_list`
+    and `stakeholder_history` read none where it has none)."""
+    here = OuterRef("pk")
+    stakeholder = get_object_or_404(
+        stakeholder_base(user=user).annotate(
+            has_contacts=Exists(Contact.objects.filter(stakeholder=here)),
+            has_vulnerable_groups=Exists(
+                Stakeholder.vulnerable_groups.through.objects.filter(stakeholder=here)
+            ),
+            has_assessments=Exists(Assessment.objects.filter(stakeholder=here)),
+            has_history=Exists(Stakeholder.history.filter(id=here)),
+            has_contact_history=Exists(Contact.history.filter(stakeholder_id=here)),
+        ),
+        pk=pk,
+    )
+    contacts, groups = Contact.objects.all(), VulnerableGroup.objects.all()
+    prefetch_related_objects(
+        [stakeholder],
+        Prefetch("contacts", queryset=contacts if stakeholder.has_contacts else contacts.none()),
+        Prefetch(
+            "vulnerable_groups",
+            queryset=groups if stakeholder.has_vulnerable_groups else groups.none(),
+        ),
+    )
+    return stakeholder
+
+
 def can_change_stakeholder(*, user, stakeholder):
     """Whether the user may change this stakeholder (read through `stakeholder_base`): their
     role allows it, and an at-risk one only where they are cleared. A missing annotation
@@ -260,12 +302,75 @@ def stakeholder_other_sites(*, stakeholders, user):
     )
 
 
-def stakeholder_history(*, user, stakeholder, limit=30):
+class NamesReadOnce:
+    """Stands for one queryset of a history's `named` (the rows it may name, of one model)
+    across the several histories of one page. `history.entries` reads the names a history
+    needs with `queryset.filter(pk__in=ids)`, one query a model and a history; this reads,
+    the first time it is asked, every id that the page's histories will ask for (`wanted`),
+    and answers the later asks from what it read. A row the page has read already is taken
+    as it is (`know`) when the queryset names every row of its model (reference data). The
+    rows are the queryset's own: who and what may be named is unchanged."""
+
+    def __init__(self, queryset):
+        self.queryset = queryset
+        self.wanted = set()
+        self.asked = set()
+        self.rows = {}
+
+    def know(self, row):
+        query = self.queryset.query
+        every_row = not query.where and not query.is_sliced and query.combinator is None
+        if every_row and isinstance(row, self.queryset.model) and row.pk is not None:
+            self.rows[row.pk] = row
+            self.asked.add(row.pk)
+
+    def filter(self, *, pk__in):
+        ids = set(pk__in)
+        if not ids <= self.asked:
+            reading = (ids | self.wanted) - self.asked
+            self.rows.update((row.pk, row) for row in self.queryset.filter(pk__in=reading))
+            self.asked |= reading
+        return [self.rows[pk] for pk in ids if pk in self.rows]
+
+
+def history_names_read_once(named, histories, known=()):
+    """`named` (model: queryset, as `history.entries` takes it) with each queryset a
+    `NamesReadOnce` wanting every id that `histories` name: (records, named) pairs, the
+    records of one history and the `named` it is given (this one, or part of it). `known`:
+    rows the page has read already. Give the histories their part of the result."""
+    read_once = {model: NamesReadOnce(queryset) for model, queryset in named.items()}
+    user_model = get_user_model()
+    for records, its_named in histories:
+        for record in records:
+            if user_model in its_named and record.history_user_id is not None:
+                read_once[user_model].wanted.add(record.history_user_id)
+            for model_field in type(record).tracked_fields:
+                if model_field.is_relation and model_field.related_model in its_named:
+                    value = getattr(record, model_field.attname)
+                    if value is not None:
+                        read_once[model_field.related_model].wanted.add(value)
+    for row in known:
+        if type(row) in read_once:
+            read_once[type(row)].know(row)
+    return read_once
+
+
+def may_have(record, flag):
+    """Whether a section of a record's page may have rows: False only where the record was
+    read with the `flag` annotation and it says none (an empty section costs no query)."""
+    return getattr(record, flag, True) is not False
+
+
+def stakeholder_history(*, user, stakeholder, limit=30, known=()):
     """The change history of a stakeholder the user may see (read through
     `stakeholder_get`), its contacts' included, newest first. Identity fields, contact
     changes and the reasons given (free text that may describe the person) are "Protected"
     for a user who may not see the identity, in every entry, including those written before
-    it was marked at risk. Other sites and their staff are not named."""
+    it was marked at risk. Other sites and their staff are not named. The rows the entries
+    name are read once for the stakeholder's and its contacts' (`history_names_read_once`),
+    and none of the reference rows the page has read already (`known`: its category, lead
+    function, vulnerable groups); a stakeholder read by `stakeholder_page_get` without
+    history reads none."""
     hidden = not redaction.identity_visible(stakeholder)
     named = {
         get_user_model(): colleague_list(user=user),
@@ -274,31 +379,41 @@ def stakeholder_history(*, user, stakeholder, limit=30):
         Function: Function.objects.all(),
         VulnerableGroup: VulnerableGroup.objects.all(),
     }
-    own = stakeholder.history.select_related("history_user").order_by("-history_date", "-pk")
+    own = []
+    if may_have(stakeholder, "has_history"):
+        own = list(
+            stakeholder.history.select_related("history_user").order_by("-history_date", "-pk")[
+                : limit + 1
+            ]
+        )
+    # Each contact's records together, newest first, as its own history.
+    by_contact = {}
+    if may_have(stakeholder, "has_contact_history"):
+        contact_records = Contact.history.filter(stakeholder_id=stakeholder.pk).select_related(
+            "history_user"
+        )
+        for record in contact_records.order_by("-history_date", "-pk")[: limit * 3]:
+            by_contact.setdefault(record.id, []).append(record)
+    contact_records = [record for records in by_contact.values() for record in records]
+    named = history_names_read_once(named, [(own, named), (contact_records, named)], known)
     result = history.entries(
-        own[: limit + 1],
+        own,
         redacted=Stakeholder.IDENTITY_FIELDS if hidden else (),
         named=named,
         hide_reasons=hidden,
     )[:limit]
-    contact_records = Contact.history.filter(stakeholder_id=stakeholder.pk).select_related(
-        "history_user"
+    result += history.entries(
+        contact_records,
+        redacted=("name", "role", "phone", "email") if hidden else (),
+        excluded=("stakeholder",),
+        named=named,
+        hide_reasons=hidden,
+        per_object=True,
+        subject=lambda record: (
+            _("contact %(name)s")
+            % {"name": redaction.PROTECTED if hidden else (record.name or "")}
+        ),
     )
-    by_contact = {}
-    for record in contact_records.order_by("-history_date", "-pk")[: limit * 3]:
-        by_contact.setdefault(record.id, []).append(record)
-    for records in by_contact.values():
-        result += history.entries(
-            records,
-            redacted=("name", "role", "phone", "email") if hidden else (),
-            excluded=("stakeholder",),
-            named=named,
-            hide_reasons=hidden,
-            subject=lambda record: (
-                _("contact %(name)s")
-                % {"name": redaction.PROTECTED if hidden else (record.name or "")}
-            ),
-        )
     result.sort(key=lambda entry: entry.date, reverse=True)
     return result[:limit]
 
@@ -308,6 +423,8 @@ def assessment_list(*, user, stakeholder, limit=10):
     `assessed_by`: the author's name if `colleague_list` lets this user read it. Their
     reasons are free text that may name or describe the person: "Protected" when the
     viewer may not see the identity."""
+    if not may_have(stakeholder, "has_assessments"):
+        return []
     assessments = list(
         Assessment.objects.filter(stakeholder=stakeholder)
         .select_related("author")

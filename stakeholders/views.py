@@ -94,7 +94,9 @@ def _stakeholder_sections(request, stakeholder):
 
 @require_safe
 def stakeholder_detail(request, pk):
-    stakeholder, rw = _get_stakeholder_for_user(request, pk)
+    # Read with its contacts and groups, and whether it has assessments and history.
+    stakeholder = selectors.stakeholder_page_get(user=request.user, pk=pk)
+    rw = selectors.can_change_stakeholder(user=request.user, stakeholder=stakeholder)
     sections = _stakeholder_sections(request, stakeholder)
     replaced = {block for section in sections for block in section.get("replaces", ())}
     objectives = None
@@ -110,7 +112,16 @@ def stakeholder_detail(request, pk):
             "may_assess": rw and request.user.has_perm("stakeholders.add_assessment"),
             "may_add_contact": rw and request.user.has_perm("stakeholders.add_contact"),
             "assessments": selectors.assessment_list(user=request.user, stakeholder=stakeholder),
-            "history": selectors.stakeholder_history(user=request.user, stakeholder=stakeholder),
+            "history": selectors.stakeholder_history(
+                user=request.user,
+                stakeholder=stakeholder,
+                # Read already: not read again to name them.
+                known=[
+                    stakeholder.category,
+                    stakeholder.lead_function,
+                    *stakeholder.vulnerable_groups.all(),
+                ],
+            ),
             "objectives": objectives,
             "sections": sections,
             # Each script once, however many sections ask for it.

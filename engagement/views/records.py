@@ -14,40 +14,30 @@ def engagement_detail(request, pk):
     """One engagement with its commitments, the concerns the user may see, the community
     perception findings (a hidden community by its placeholder, without its evidence) and
     its history. Another site's, a restricted one for the uncleared and a missing one all
-    answer 404."""
-    engagement = selectors.engagement_get(user=request.user, pk=pk)
+    answer 404. Everything is read by `selectors.engagement_detail`, each row once."""
+    detail = selectors.engagement_detail(user=request.user, pk=pk)
+    engagement = detail.engagement
     return render(
         request,
         "engagement/engagement_detail.html",
         {
             "page": "engagements",
             "engagement": engagement,
-            "commitments": selectors.commitment_list(user=request.user).filter(
-                engagement=engagement
-            ),
-            "concerns": selectors.concern_list(user=request.user).filter(engagement=engagement),
-            "finding_groups": selectors.engagement_finding_groups(
-                user=request.user, engagement=engagement
-            ),
+            "participants": detail.participants,
+            "commitments": detail.commitments,
+            "concerns": detail.concerns,
+            "finding_groups": detail.finding_groups,
             "meets_community": any(
                 getattr(stakeholder, "carries_indicators", False)
                 for stakeholder in engagement.stakeholders.all()
             ),
-            "history": selectors.engagement_history(user=request.user, engagement=engagement),
+            "history": detail.history,
             "today": engagement.site.today(),
-            "may_change": selectors.can_change_engagement(
-                user=request.user, engagement=engagement
-            ),
-            "filed_allegations": selectors.filed_allegation_list(user=request.user).filter(
-                engagement=engagement
-            ),
-            "owned_commitments": selectors.owned_commitment_list(
-                user=request.user, engagement=engagement
-            ),
-            "attachments": selectors.attachment_list(user=request.user, engagement=engagement),
-            "attachment_form": AttachmentForm()
-            if selectors.can_add_attachment(user=request.user, engagement=engagement)
-            else None,
+            "may_change": detail.access.may_change,
+            "filed_allegations": detail.filed_allegations,
+            "owned_commitments": detail.owned_commitments,
+            "attachments": detail.attachments,
+            "attachment_form": AttachmentForm() if detail.access.may_add_attachment else None,
         },
     )
 
@@ -84,7 +74,7 @@ def engagement_edit(request, pk):
     """Edit an engagement on the same page; 404 where the user may not see it, 403 where
     they may see but not change it."""
     engagement = selectors.engagement_get(user=request.user, pk=pk)
-    if not selectors.can_change_engagement(user=request.user, engagement=engagement):
+    if not selectors.engagement_access(user=request.user, engagement=engagement).may_change:
         raise PermissionDenied
     return _engagement_page(request, site=engagement.site, engagement=engagement)
 

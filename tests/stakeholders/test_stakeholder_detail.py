@@ -1,7 +1,20 @@
+import datetime
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.factories import ContactFactory, StakeholderFactory
+from stakeholders import services as stakeholder_services
+from stakeholders.models import Function, Stakeholder, StakeholderCategory, VulnerableGroup
+from tests.factories import (
+    CommitmentFactory,
+    ConcernFactory,
+    ContactFactory,
+    EngagementFactory,
+    FindingFactory,
+    StakeholderFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -71,3 +84,93 @@ def test_only_the_users_own_sites_are_listed(client, member, council, other_site
     content = client.get(council.get_absolute_url()).content.decode()
     assert "Kisima Ridge Gold Mine" in content
     assert "Far Valley Copper" not in content
+
+
+# The page of a community with everything in it (contacts, groups, assessments, history,
+# engagements over more than a page of its timeline, open commitments and concerns,
+# perception findings): one query a section and a history table, whatever their number of
+# rows. Above the 15 of issue 8 by its histories: each history table and each of its
+# many-to-many tables is read on its own (`stakeholders.history.entries`).
+FULL_PAGE_QUERIES = 21
+# A community as loaded in bulk (`seed_scale`: no contacts, groups, assessments or history).
+BULK_LOADED_QUERIES = 14
+
+
+def community_with(site, actor, owner, *, count):
+    """A local community registered and changed through the services, with `count`
+    contacts, vulnerable groups and assessments, and 12 * `count` engagements (with
+    commitments, concerns and findings) met at the site."""
+    local = StakeholderCategory.objects.get(code="local-communities")
+    community = stakeholder_services.stakeholder_create(
+        actor=actor,
+        sites=[site],
+        data={
+            "name": f"Village {count}",
+            "kind": Stakeholder.Kind.ORGANISATION,
+            "category": local,
+            "lead_function": Function.objects.get(code="security"),
+            "influence": 3,
+            "interest": 3,
+        },
+        vulnerable_groups=VulnerableGroup.objects.exclude(code=VulnerableGroup.OTHER)[:count],
+        contacts=[{"name": f"Contact {n}", "role": "Elder"} for n in range(count)],
+    )
+    stakeholder_services.stakeholder_update(
+        actor=actor, stakeholder=community, data={"notes": "Meets on Tuesdays"}
+    )
+    for n in range(count):
+        stakeholder_services.assessment_create(
+            actor=actor, stakeholder=community, influence=1 + n % 5, interest=2
+        )
+        contact = community.contacts.order_by("pk")[n]
+        stakeholder_services.contact_update(actor=actor, contact=contact, data={"role": "Chair"})
+    for n in range(12 * count):
+        engagement = EngagementFactory(
+            site=site,
+            created_by=actor,
+            stakeholders=[community],
+            date=site.today() - datetime.timedelta(days=n),
+        )
+        CommitmentFactory(engagement=engagement, owner=owner)
+        ConcernFactory(engagement=engagement, stakeholder=community)
+        FindingFactory(engagement=engagement, community=community)
+    return community
+
+
+@pytest.mark.parametrize("who", ["cleared_member", "member", "reviewer", "superuser"])
+def test_the_query_count_does_not_grow_with_what_the_community_has(
+    client, request, who, site, cleared_member, member
+):
+    few = community_with(site, cleared_member, member, count=1)
+    many = community_with(site, cleared_member, member, count=3)
+    client.force_login(request.getfixturevalue(who))
+    counts = []
+    for community in (few, many):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(community.get_absolute_url()).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= FULL_PAGE_QUERIES
+
+
+@pytest.mark.parametrize("who", ["cleared_member", "member", "reviewer", "superuser"])
+def test_a_community_loaded_in_bulk_is_read_in_under_15_queries(
+    client, request, who, site, cleared_member, member
+):
+    """As `seed_scale` loads a company's registry (no contacts, groups, assessments or
+    history): the scale benchmark's page, the empty sections read in no query."""
+    community = StakeholderFactory(name="Mwanzo village", sites=[site])
+    for n in range(14):
+        engagement = EngagementFactory(
+            site=site,
+            created_by=cleared_member,
+            stakeholders=[community],
+            date=site.today() - datetime.timedelta(days=n),
+        )
+        CommitmentFactory(engagement=engagement, owner=member)
+        ConcernFactory(engagement=engagement, stakeholder=community)
+        FindingFactory(engagement=engagement, community=community)
+    Stakeholder.history.all().delete()
+    client.force_login(request.getfixturevalue(who))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(community.get_absolute_url()).status_code == 200
+    assert len(queries) <= BULK_LOADED_QUERIES
