@@ -17,6 +17,8 @@ from engagement import perceptions, search, selectors
 from engagement.models import Commitment, Concern, Engagement
 from stakeholders.filters import (
     CheckFilter,
+    ListedChoiceFilter,
+    ListedModelChoiceField,
     LookupSelect,
     ScopedFilterSet,
     StakeholderChoiceFilter,
@@ -41,17 +43,17 @@ CONFIDENTIALITY = [
 ]
 
 
-class PersonChoiceField(django_filters.fields.ModelChoiceField):
+class PersonChoiceField(ListedModelChoiceField):
     def label_from_instance(self, obj):
         return obj.get_full_name() or obj.get_username()
 
 
-class PersonChoiceFilter(django_filters.ModelChoiceFilter):
+class PersonChoiceFilter(ListedChoiceFilter):
     field_class = PersonChoiceField
 
 
 def _site_filter(field_name="site"):
-    return django_filters.ModelChoiceFilter(
+    return ListedChoiceFilter(
         label=_("Site"),
         field_name=field_name,
         queryset=Site.objects.none(),
@@ -60,7 +62,7 @@ def _site_filter(field_name="site"):
 
 
 def _function_filter(field_name="lead_function"):
-    return django_filters.ModelChoiceFilter(
+    return ListedChoiceFilter(
         label=_("Lead function"),
         field_name=field_name,
         queryset=Function.objects.all(),
@@ -72,7 +74,23 @@ def _cleared_somewhere(user):
     return cleared_site_list(user=user).exists()
 
 
-class EngagementFilterSet(ScopedFilterSet):
+class ClearanceScopedFilterSet(ScopedFilterSet):
+    """A filter set whose options depend on whether the user is cleared at one of their
+    sites. A page that has asked already (`selectors.may_export_names`, the same answer)
+    gives it as `cleared_somewhere`, so that it is asked once a request; otherwise it is
+    asked here."""
+
+    def __init__(self, *args, cleared_somewhere=None, **kwargs):
+        self._cleared_somewhere = cleared_somewhere
+        super().__init__(*args, **kwargs)
+
+    def cleared_somewhere(self, user):
+        if self._cleared_somewhere is None:
+            self._cleared_somewhere = _cleared_somewhere(user)
+        return self._cleared_somewhere
+
+
+class EngagementFilterSet(ClearanceScopedFilterSet):
     """The engagement list: give it `selectors.engagement_review_list(user=...)`."""
 
     q = django_filters.CharFilter(label=_("Search"), method="search", max_length=100)
@@ -83,7 +101,7 @@ class EngagementFilterSet(ScopedFilterSet):
     date_to = django_filters.DateFilter(
         label=_("To"), field_name="date", lookup_expr="lte", widget=DATE_INPUT
     )
-    category = django_filters.ModelChoiceFilter(
+    category = ListedChoiceFilter(
         label=_("Category met"),
         queryset=StakeholderCategory.objects.all(),
         empty_label=_("All categories"),
@@ -97,7 +115,7 @@ class EngagementFilterSet(ScopedFilterSet):
         widget=LookupSelect,
     )
     function = _function_filter()
-    objective = django_filters.ModelChoiceFilter(
+    objective = ListedChoiceFilter(
         label=_("Objective"),
         queryset=EngagementObjective.objects.all(),
         empty_label=_("Any objective"),
@@ -114,7 +132,7 @@ class EngagementFilterSet(ScopedFilterSet):
     def scope(self, user):
         self.filters["site"].queryset = site_list(user=user)
         self.filters["stakeholder"].queryset = stakeholder_choices(user=user)
-        if not _cleared_somewhere(user):
+        if not self.cleared_somewhere(user):
             # It could only ever show what they see anyway; "restricted" is not offered.
             self.filters["confidentiality"].extra["choices"] = CONFIDENTIALITY[:1]
 
@@ -191,7 +209,7 @@ class CommitmentFilterSet(ScopedFilterSet):
         return queryset.filter(status=value)
 
 
-class ConcernFilterSet(ScopedFilterSet):
+class ConcernFilterSet(ClearanceScopedFilterSet):
     """The concerns register: give it `selectors.concern_register(user=...)`. The
     allegation types are offered only to users cleared at one of their sites (only they
     see allegations). "Any allegation" (`allegations`) takes both allegation types at
@@ -219,7 +237,7 @@ class ConcernFilterSet(ScopedFilterSet):
 
     def scope(self, user):
         self.filters["site"].queryset = site_list(user=user)
-        if not _cleared_somewhere(user):
+        if not self.cleared_somewhere(user):
             self.filters["type"].extra["choices"] = [
                 (value, label)
                 for value, label in Concern.Type.choices

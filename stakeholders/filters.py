@@ -10,6 +10,7 @@ out, while the other filters still apply. The engagement app's filter sets build
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import QueryDict
@@ -131,6 +132,75 @@ def filtered_page(request, filterset, per_page=PAGE_SIZE):
     }
 
 
+class ListedChoiceIterator(django_filters.fields.ModelChoiceIterator):
+    """The options of a `ListedModelChoiceField`: its rows, read once."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        if self.field.null_label is not None:
+            yield (self.field.null_value, self.field.null_label)
+        for obj in self.field.rows:
+            yield self.choice(obj)
+
+    def __len__(self):
+        extra = (self.field.empty_label is not None) + (self.field.null_label is not None)
+        return len(self.field.rows) + extra
+
+    def __bool__(self):
+        return self.field.empty_label is not None or bool(self.field.rows)
+
+
+class ListedModelChoiceField(django_filters.fields.ModelChoiceField):
+    """A choice among a few rows (the user's sites, the categories, functions, objectives,
+    vulnerable groups): its queryset is read once per form (`rows`), for the options drawn
+    and for the value checked, where Django's field reads it again for each. A value is
+    valid exactly when Django's would be: it names one of those rows by its key."""
+
+    iterator = ListedChoiceIterator
+    _rows = None
+
+    @property
+    def rows(self):
+        if self._rows is None:
+            self._rows = list(self.queryset)
+        return self._rows
+
+    def _set_queryset(self, queryset):
+        self._rows = None
+        super()._set_queryset(queryset)
+
+    queryset = property(django_filters.fields.ModelChoiceField._get_queryset, _set_queryset)
+
+    def to_python(self, value):
+        if self.null_label is not None and value == self.null_value:
+            return value
+        if value in self.empty_values:
+            return None
+        self.validate_no_null_characters(value)
+        key = self.to_field_name or "pk"
+        model = self.queryset.model
+        if isinstance(value, model):
+            value = getattr(value, key)
+        field = model._meta.pk if key == "pk" else model._meta.get_field(key)
+        try:
+            wanted = field.to_python(value)
+        except (ValidationError, ValueError, TypeError):
+            wanted = None
+        for row in self.rows if wanted is not None else ():
+            if getattr(row, key) == wanted:
+                return row
+        raise ValidationError(
+            self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+        )
+
+
+class ListedChoiceFilter(django_filters.ModelChoiceFilter):
+    """A `ModelChoiceFilter` over a few rows, read once (`ListedModelChoiceField`)."""
+
+    field_class = ListedModelChoiceField
+
+
 class YesNoFilter(django_filters.ChoiceFilter):
     """Any, yes or no, over a boolean field or annotation."""
 
@@ -160,10 +230,32 @@ class CheckFilter(django_filters.BooleanFilter):
 
 
 class StakeholderChoiceField(django_filters.fields.ModelChoiceField):
-    """Stakeholders by the name this user may see: the placeholder for a hidden one."""
+    """Stakeholders by the name this user may see: the placeholder for a hidden one. What
+    the value was checked against is kept (`checked`: the id, and the stakeholder or None
+    when the field's queryset has none of that id) for the `LookupSelect` to draw, so the
+    chosen one is read once."""
+
+    checked = None
 
     def label_from_instance(self, obj):
         return redaction.display_name(obj)
+
+    def to_python(self, value):
+        self.checked = None
+        try:
+            found = super().to_python(value)
+        except ValidationError:
+            self.checked = (selectors.parse_id(value), None)
+            raise
+        if isinstance(found, self.queryset.model):
+            self.checked = (found.pk, found)
+        return found
+
+    def _set_queryset(self, queryset):
+        self.checked = None
+        super()._set_queryset(queryset)
+
+    queryset = property(django_filters.fields.ModelChoiceField._get_queryset, _set_queryset)
 
 
 class LookupSelect(forms.Select):
@@ -188,7 +280,11 @@ class LookupSelect(forms.Select):
         if iterator.field.empty_label is not None:
             options.append(("", iterator.field.empty_label))
         chosen = [pk for pk in map(selectors.parse_id, value) if pk is not None]
-        if chosen:
+        checked = getattr(iterator.field, "checked", None)
+        if checked is not None and [checked[0]] == chosen:
+            # The field has read it (or found none) from this queryset, checking the value.
+            options += [iterator.choice(checked[1])] if checked[1] is not None else []
+        elif chosen:
             options += [iterator.choice(obj) for obj in iterator.queryset.filter(pk__in=chosen)]
         return [
             (
@@ -221,18 +317,18 @@ class StakeholderFilterSet(ScopedFilterSet):
     RATINGS = [(str(value), str(value)) for value in range(RATING_MIN, RATING_MAX + 1)]
 
     q = django_filters.CharFilter(label=_("Search"), method="search", max_length=100)
-    category = django_filters.ModelChoiceFilter(
+    category = ListedChoiceFilter(
         label=_("Category"),
         queryset=StakeholderCategory.objects.all(),
         empty_label=_("All categories"),
     )
-    site = django_filters.ModelChoiceFilter(
+    site = ListedChoiceFilter(
         label=_("Site"),
         queryset=Site.objects.none(),
         empty_label=_("All my sites"),
         method="at_site",
     )
-    function = django_filters.ModelChoiceFilter(
+    function = ListedChoiceFilter(
         label=_("Lead function"),
         field_name="lead_function",
         queryset=Function.objects.all(),
@@ -241,7 +337,7 @@ class StakeholderFilterSet(ScopedFilterSet):
     kind = django_filters.ChoiceFilter(
         label=_("Kind"), choices=Stakeholder.Kind.choices, empty_label=_("All kinds")
     )
-    vulnerable_group = django_filters.ModelChoiceFilter(
+    vulnerable_group = ListedChoiceFilter(
         label=_("Vulnerable group"),
         queryset=VulnerableGroup.objects.all(),
         empty_label=_("Any"),

@@ -603,7 +603,7 @@ class TestFiledEngagements:
         self, client, member, site, count, django_assert_max_num_queries
     ):
         client.force_login(member)
-        with django_assert_max_num_queries(20) as without:
+        with django_assert_max_num_queries(TestQueryCount.MAX_QUERIES) as without:
             client.get(URL)
         for number in range(count):
             self.filed(site, member, days=number + 1)
@@ -636,25 +636,45 @@ class TestQueryCount:
             engagement.objectives.add(*objectives)
             CommitmentFactory(engagement=engagement)
 
+    # Every list page stays under this many queries, whatever it shows (issue 8).
+    MAX_QUERIES = 14
+
     @pytest.mark.parametrize("url", [URL, MINE])
-    @pytest.mark.parametrize("who", ["member", "cleared_member"])
+    @pytest.mark.parametrize("who", ["member", "cleared_member", "superuser"])
+    @pytest.mark.parametrize("filters", ["search", "site", "choices"])
     def test_does_not_grow_with_the_engagements(
-        self, client, request, site, defender, url, who, django_assert_max_num_queries
+        self, client, request, site, defender, url, who, filters, django_assert_max_num_queries
     ):
         user = request.getfixturevalue(who)
-        user.site_memberships.update(function=FunctionFactory(code="security"))
+        if who != "superuser":  # who has no membership, so no function of their own
+            user.site_memberships.update(function=FunctionFactory(code="security"))
         people = [
             StakeholderFactory(sites=[site]),
             StakeholderFactory(sites=[site], kind=Stakeholder.Kind.PERSON, at_risk=True),
             defender,
         ]
         client.force_login(user)
-        query = {"q": "meeting", "has_open_commitments": "yes"}
+        query = {
+            "search": {"q": "meeting", "has_open_commitments": "yes"},
+            "site": {"site": site.pk},
+            # Every filter whose options are rows, each given one, the stakeholder too.
+            "choices": {
+                "site": site.pk,
+                "stakeholder": people[1].pk,
+                "category": people[1].category_id,
+                "objective": EngagementObjective.objects.first().pk,
+                "date_from": days_ago(site, 400).isoformat(),
+            },
+        }[filters]
         self._engagements(site, 5, people)
-        with django_assert_max_num_queries(20) as few:
+        client.get(url, query)  # the first search of a process asks if SQLite has its index
+        with django_assert_max_num_queries(self.MAX_QUERIES) as few:
             response = client.get(url, query)
-        assert response.context["page_obj"].paginator.count in (3, 5)
+        assert not response.context["filter"].left_out
+        expected = 0 if url == MINE and who == "superuser" else 5
+        assert response.context["page_obj"].paginator.count in (expected, 3)
         self._engagements(site, 45, people)
-        with django_assert_max_num_queries(len(few.captured_queries)):
+        with django_assert_max_num_queries(self.MAX_QUERIES) as many:
             response = client.get(url, query)
-        assert len(response.context["page_obj"]) == 25
+        assert len(response.context["page_obj"]) == (0 if expected == 0 else 25)
+        assert len(many.captured_queries) == len(few.captured_queries)

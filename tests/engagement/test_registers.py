@@ -485,21 +485,37 @@ def _records(site, count, owner, defender):
         )
 
 
+# Each register stays under this many queries, whatever it shows (issue 8).
+MAX_QUERIES = 14
+
+
 @pytest.mark.parametrize("url", [COMMITMENTS, CONCERNS])
-@pytest.mark.parametrize("who", ["member", "cleared_member"])
+@pytest.mark.parametrize("who", ["member", "cleared_member", "superuser"])
+@pytest.mark.parametrize("filters", ["site", "choices"])
 def test_query_count_does_not_grow_with_the_records(
-    client, request, site, defender, url, who, django_assert_max_num_queries
+    client, request, site, defender, url, who, filters, django_assert_max_num_queries
 ):
     user = request.getfixturevalue(who)
     client.force_login(user)
-    _records(site, 5, user, defender)
-    with django_assert_max_num_queries(15) as few:
-        response = client.get(url, {"site": site.pk})
+    # Their own commitments and allegations (a superuser, who is at no site: a member's).
+    owner = user if who != "superuser" else member_of(site, username="owner")
+    query = {"site": site.pk}
+    if filters == "choices":  # every filter whose options are rows, each given one
+        query |= (
+            {"owner": owner.pk, "function": FunctionFactory().pk, "status": ""}
+            if url == COMMITMENTS
+            else {"status": Concern.Status.OPEN, "date_from": on(site, -400).isoformat()}
+        )
+    _records(site, 5, owner, defender)
+    with django_assert_max_num_queries(MAX_QUERIES) as few:
+        response = client.get(url, query)
+    assert not response.context["filter"].left_out
     assert response.context["page_obj"].paginator.count >= 2
-    _records(site, 45, user, defender)
-    with django_assert_max_num_queries(len(few.captured_queries)):
-        response = client.get(url, {"site": site.pk})
+    _records(site, 45, owner, defender)
+    with django_assert_max_num_queries(MAX_QUERIES) as many:
+        response = client.get(url, query)
     assert len(response.context["page_obj"]) == 25
+    assert len(many.captured_queries) == len(few.captured_queries)
 
 
 def test_an_empty_register_says_what_it_looked_for(client, member, site, engagement):
