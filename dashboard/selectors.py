@@ -317,9 +317,12 @@ def commitment_figures(*, user, site, today):
     today) and due from today to `COMMITMENTS_DUE_SOON_DAYS` ahead. One query."""
     due_until = today + datetime.timedelta(days=COMMITMENTS_DUE_SOON_DAYS)
     # The register's `is_overdue` at one site: due before that site's today.
+    # Read as the statuses still open, up to the last day counted: a range of the site's
+    # (site, status, due_on) index rather than all of its ten years of commitments.
+    unresolved_statuses = [s for s in Commitment.Status.values if s not in Commitment.CLOSED]
     figures = (
         engagement_selectors.commitment_list(user=user, site=site)
-        .exclude(status__in=Commitment.CLOSED)
+        .filter(status__in=unresolved_statuses, due_on__lte=due_until)
         .aggregate(
             overdue=Count("pk", filter=Q(due_on__lt=today)),
             due_soon=Count("pk", filter=Q(due_on__gte=today, due_on__lte=due_until)),

@@ -159,11 +159,29 @@ def in_period(findings, *, date_from=None, date_to=None):
     return findings
 
 
+class _YearOf(ExtractYear):
+    """The year of a date. On SQLite, read from the stored text by SQLite itself: Django's
+    own extraction calls back into Python for every row (a third of the perceptions page's
+    time with ten years of a site's findings)."""
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.lhs)
+        return f"CAST(substr({sql}, 1, 4) AS integer)", params
+
+
+class _QuarterOf(ExtractQuarter):
+    """The calendar quarter (1–4) of a date; on SQLite as `_YearOf`."""
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.lhs)
+        return f"((CAST(substr({sql}, 6, 2) AS integer) + 2) / 3)", params
+
+
 def quarterly(findings, *by):
     """Group findings by `by` (e.g. "community"), indicator and quarter, in one query:
     {(*by values, indicator): Trend}."""
     rows = (
-        findings.annotate(year=ExtractYear("date"), quarter=ExtractQuarter("date"))
+        findings.annotate(year=_YearOf("date"), quarter=_QuarterOf("date"))
         .values(*by, "indicator", "year", "quarter")
         .annotate(mean=Avg("value"), count=Count("value"))
         .order_by(*by, "indicator", "year", "quarter")

@@ -180,6 +180,30 @@ def test_trend_arithmetic_on_a_known_dataset(known, site, member, mwanzo, ilembo
     assert not reports[JUSTICE].has_findings
 
 
+def test_findings_fall_in_the_calendar_quarter_of_their_date(site, member, mwanzo):
+    """The database groups by quarter (natively on each engine): its edges are the
+    calendar's, across a year's end too."""
+    for date, value in [
+        (datetime.date(2025, 12, 31), 1),
+        (datetime.date(2026, 1, 1), 2),
+        (datetime.date(2026, 3, 31), 4),
+        (datetime.date(2026, 4, 1), 5),
+        (datetime.date(2026, 9, 30), 3),
+        (datetime.date(2026, 10, 1), 1),
+    ]:
+        finding(site, mwanzo, date, value)
+    series = perceptions.quarterly(perceptions.counted_finding_list(user=member, site=site))
+    assert [
+        (str(point.quarter), point.mean, point.count) for point in series[(SATISFACTION,)].points
+    ] == [
+        ("2025 Q4", 1.0, 1),
+        ("2026 Q1", 3.0, 2),
+        ("2026 Q2", 5.0, 1),
+        ("2026 Q3", 3.0, 1),
+        ("2026 Q4", 1.0, 1),
+    ]
+
+
 def test_direction_threshold():
     assert perceptions.direction(None) is None
     assert perceptions.direction(0.24) == "steady"
