@@ -1494,3 +1494,38 @@ def test_log_an_engagement_in_the_browser(live_server, browser_data, chromium):
     ):
         assert page.get_by_text(text).first.is_visible(), text
     assert page.locator("#objectives-heading + ul li").count() == 1
+
+
+def test_the_stakeholder_picker_draws_what_djangos_template_would(site, member):
+    """The picker writes its options itself (for speed): the same markup as Django's
+    `<select multiple>`, names escaped, the chosen marked, each option's category and
+    whether it is a community said, an at-risk name left as the placeholder."""
+    from django import forms
+    from django.test.html import parse_html
+
+    from engagement.forms import CategoryOptionsMixin, EngagementForm, StakeholderPicker
+
+    StakeholderFactory(name='Chief <Ole> & "sons"', sites=[site])
+    village = StakeholderFactory(name="Mto village", sites=[site])
+    StakeholderFactory(name="Hidden witness", at_risk=True, sites=[site])
+    field = EngagementForm(user=member, site=site).fields["stakeholders"]
+
+    class DjangosOwn(CategoryOptionsMixin, forms.SelectMultiple):
+        pass
+
+    attrs = {"id": "id_stakeholders", "class": "form-select", "data-picker": "stakeholders"}
+    drawn = {}
+    for widget_class in (StakeholderPicker, DjangosOwn):
+        widget = widget_class(attrs={"size": 10})
+        widget.choices = field.choices
+        drawn[widget_class] = widget.render("stakeholders", [village.pk], attrs=attrs)
+    assert parse_html(drawn[StakeholderPicker]) == parse_html(drawn[DjangosOwn])
+    mine = drawn[StakeholderPicker]
+    assert "Chief &lt;Ole&gt; &amp; &quot;sons&quot;" in mine
+    chosen = re.search(rf'<option value="{village.pk}"([^>]*)>Mto village<', mine).group(1)
+    assert set(chosen.split()) == {
+        "selected",
+        f'data-category="{village.category_id}"',
+        "data-community",
+    }
+    assert "Hidden witness" not in mine
