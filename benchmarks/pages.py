@@ -150,6 +150,8 @@ def pages(site, community, engagement, plan):
         ),
         ("engagement list, search", f"/engagements/?site={s}&q=water"),
         ("engagement detail", f"/engagements/{engagement.pk}/"),
+        ("log an engagement (form)", f"/engagements/log/{s}/"),
+        ("edit an engagement (form)", f"/engagements/{engagement.pk}/edit/"),
         ("stakeholder page of a community", f"/stakeholders/{community.pk}/"),
         ("perceptions", f"/engagements/perceptions/?site={s}"),
         ("SEP page", f"/plans/{plan.pk}/" if plan else "/plans/"),

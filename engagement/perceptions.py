@@ -208,6 +208,20 @@ def communities_with_findings(*, user, site, findings):
     return community_list(user=user, site=site).filter(pk__in=findings.values("community"))
 
 
+def community_pks_with_findings(*, user, site, findings):
+    """The pks of `communities_with_findings`, in its order: one read gives a page's
+    communities and their number (a paginated queryset reads the findings twice)."""
+    communities = communities_with_findings(user=user, site=site, findings=findings)
+    # Rows rather than `values_list`: the order is by annotations that must stay selected.
+    return [community.pk for community in communities.select_related(None).only("pk")]
+
+
+def communities_by_pk(*, user, site, pks):
+    """The communities (as `community_list`) with these pks, in the order given."""
+    found = community_list(user=user, site=site).in_bulk(pks)
+    return [found[pk] for pk in pks if pk in found]
+
+
 @dataclass
 class Line:
     """One line of an indicator's chart and one row of its table."""

@@ -27,13 +27,15 @@ def perceptions_page(request):
         # Cleared at the site: restricted findings count, and names may be exported.
         cleared = selectors.cleared_at(user=user, site=site)
         communities = Paginator(
-            perceptions.communities_with_findings(user=user, site=site, findings=filterset.qs),
+            perceptions.community_pks_with_findings(user=user, site=site, findings=filterset.qs),
             COMMUNITIES_PER_PAGE,
         ).get_page(request.GET.get("page"))
         reports = perceptions.perception_report(
             user=user,
             site=site,
-            communities=list(communities),
+            communities=perceptions.communities_by_pk(
+                user=user, site=site, pks=communities.object_list
+            ),
             date_from=date_from,
             date_to=date_to,
         )

@@ -437,6 +437,17 @@ def test_communities_are_paginated(client, site, member):
     assert set(second) == {"All communities", "Village 08", "Village 09"}
 
 
+def test_a_superuser_pages_through_the_communities_too(client, site, superuser):
+    """A superuser sees every name: their communities are ordered by name alone."""
+    for number in (3, 1, 9, 2, 8, 4, 7, 6, 5, 0):
+        community = StakeholderFactory(name=f"Village {number}", sites=[site])
+        finding(site, community, datetime.date(2026, 2, 1), 3)
+    response = get(client, superuser, site=site.pk, page=2, **PERIOD)
+    assert "10 communities with findings" in response.content.decode()
+    second = table(response.content.decode(), SATISFACTION)
+    assert set(second) == {"All communities", "Village 8", "Village 9"}
+
+
 def _queries(client, user, **params):
     client.force_login(user)
     with CaptureQueriesContext(connection) as queries:
