@@ -205,12 +205,14 @@ class EngagementForm(forms.ModelForm):
             "outcomes": text_area(),
         }
 
-    def __init__(self, *args, user, site, **kwargs):
+    def __init__(self, *args, user, site, cleared=None, function_choices=None, **kwargs):
+        """`cleared` (at the site) and `function_choices` ((pk, name) of every function)
+        where the page has read them already; else they are read here."""
         super().__init__(*args, **kwargs)
         self.site = site
         editing = self.instance.pk is not None
         engagement = self.instance if editing else None
-        self.cleared = selectors.cleared_at(user=user, site=site)
+        self.cleared = selectors.cleared_at(user=user, site=site) if cleared is None else cleared
 
         self.hidden_stakeholders = (
             selectors.hidden_stakeholder_list(user=user, engagement=engagement) if editing else []
@@ -231,7 +233,11 @@ class EngagementForm(forms.ModelForm):
         participants.label_from_instance = person_name
         participants.help_text = _("Members of %(site)s who took part.") % {"site": site}
 
-        self.fields["lead_function"].queryset = Function.objects.all()
+        lead_function = self.fields["lead_function"]
+        lead_function.queryset = Function.objects.all()  # what comes back is checked on it
+        if function_choices is not None:
+            empty = [] if lead_function.empty_label is None else [("", lead_function.empty_label)]
+            lead_function.widget.choices = [*empty, *function_choices]
         if not editing and self.initial.get("lead_function") is None:
             self.initial["lead_function"] = selectors.function_at(user=user, site=site)
         self.fields["date"].widget.attrs["max"] = site.today().isoformat()
@@ -685,14 +691,20 @@ class EngagementPage:
         "show_findings": "findings",
     }
 
-    def __init__(self, data=None, *, user, site, engagement=None):
+    def __init__(self, data=None, *, user, site, engagement=None, cleared=None):
+        """`cleared`: whether the user is cleared at the site, where already read."""
         self.user, self.site, self.engagement = user, site, engagement
         editing = engagement is not None
+        functions = [(function.pk, str(function)) for function in Function.objects.all()]
         self.form = EngagementForm(
-            data, user=user, site=site, instance=engagement or Engagement(site=site)
+            data,
+            user=user,
+            site=site,
+            cleared=cleared,
+            function_choices=functions,
+            instance=engagement or Engagement(site=site),
         )
         owners = selectors.owner_choice_list(site=site, engagement=engagement)
-        functions = [(function.pk, str(function)) for function in Function.objects.all()]
         self.commitments = _formset(CommitmentForm, extra=0 if editing else 1)(
             data,
             prefix="commitments",

@@ -74,19 +74,22 @@ def engagement_edit(request, pk):
     """Edit an engagement on the same page; 404 where the user may not see it, 403 where
     they may see but not change it."""
     engagement = selectors.engagement_get(user=request.user, pk=pk)
-    if not selectors.engagement_access(user=request.user, engagement=engagement).may_change:
+    access = selectors.engagement_access(user=request.user, engagement=engagement)
+    if not access.may_change:
         raise PermissionDenied
-    return _engagement_page(request, site=engagement.site, engagement=engagement)
+    return _engagement_page(
+        request, site=engagement.site, engagement=engagement, cleared=access.cleared
+    )
 
 
-def _engagement_page(request, *, site, engagement=None):
+def _engagement_page(request, *, site, engagement=None, cleared=None):
     name = str(engagement) if engagement else ""  # as saved, whatever is typed
     title = (
         _("Edit: %(engagement)s") % {"engagement": name}
         if engagement
         else _("Log an engagement at %(site)s") % {"site": site}
     )
-    kwargs = {"user": request.user, "site": site, "engagement": engagement}
+    kwargs = {"user": request.user, "site": site, "engagement": engagement, "cleared": cleared}
     rows = EngagementPage.row_requested(request.POST)
     if request.method == "POST" and rows:
         page = EngagementPage.with_added_row(request.POST, rows=rows, **kwargs)

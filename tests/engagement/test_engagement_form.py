@@ -1371,7 +1371,7 @@ def test_the_form_page_queries_do_not_grow_with_the_registry(
 ):
     registry_of(site, count)
     client.force_login(member)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(14):
         response = client.get(log_url(site))
     assert response.status_code == 200
     assert response.content.decode().count('data-category="') >= count
@@ -1386,7 +1386,7 @@ def test_the_edit_page_queries_do_not_grow_with_its_rows(
         CommitmentFactory(engagement=engagement, owner=member)
         ConcernFactory(engagement=engagement, stakeholder=council)
     client.force_login(member)
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(17):
         response = client.get(edit_url(engagement))
     assert response.status_code == 200
     assert f'name="commitments-TOTAL_FORMS" value="{count}"' in response.content.decode()
