@@ -292,6 +292,14 @@ class Commitment(TimeStampedModel):
             ),
             # Commitments register: one owner's.
             models.Index(fields=["owner", "status"], name="commitment_owner_status_idx"),
+            # The admin's register at the user's sites, in its order (due date, then id):
+            # a page read from the index, the count without reading the rows (their
+            # engagement, which decides who sees them, is in it).
+            models.Index(
+                fields=["site", "due_on", "id", "engagement"], name="commitment_site_due_idx"
+            ),
+            # The same across every site (a superuser's), rather than sorting them all.
+            models.Index(fields=["due_on", "id"], name="commitment_due_idx"),
         ]
 
     def __str__(self):

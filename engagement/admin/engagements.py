@@ -4,6 +4,8 @@ perception findings listed."""
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -14,6 +16,8 @@ from engagement.admin.forms import (
     CommitmentAdminForm,
     ConcernAdminForm,
     EngagementAdminForm,
+    KnownAutocompleteSelect,
+    KnownAutocompleteSelectMultiple,
     engagement_stakeholders,
     form_class,
     member_choices,
@@ -38,10 +42,22 @@ from stakeholders.admin.base import (
     form_data,
     inline_rows,
 )
+from stakeholders.models import Function
 from stakeholders.selectors import cleared_site_list
 
 # How many stakeholders the engagement list names before it says how many more.
 LISTED_STAKEHOLDERS = 3
+
+
+def site_members(request, site=None, *, cleared=None):
+    """`member_choices` for the signed-in user, one queryset a request for each site and
+    clearance: an engagement's participants and its commitments' owners (the same people,
+    unless it is restricted) are then read once for the page (`forms.offer`)."""
+    members = request.__dict__.setdefault("_site_members", {})
+    key = (site.pk if site is not None else None, cleared)
+    if key not in members:
+        members[key] = member_choices(user=request.user, site=site, cleared=cleared)
+    return members[key]
 
 
 class EngagementRowsInline(admin.StackedInline):
@@ -76,12 +92,12 @@ class CommitmentInline(EngagementRowsInline):
 
     def get_formset(self, request, obj=None, **kwargs):
         if obj is None:
-            owners = member_choices(user=request.user)
+            owners = site_members(request)
         else:
-            owners = member_choices(
-                user=request.user, site=obj.site, cleared=True if obj.restricted else None
-            )
-        kwargs["form"] = form_class(CommitmentAdminForm, owner_choices=owners)
+            owners = site_members(request, obj.site, cleared=True if obj.restricted else None)
+        kwargs["form"] = form_class(
+            CommitmentAdminForm, owner_choices=owners, function_choices=Function.objects.all()
+        )
         return super().get_formset(request, obj, **kwargs)
 
 
@@ -168,6 +184,56 @@ class EngagementAdmin(
     def get_queryset(self, request):
         return selectors.engagement_list(user=request.user)
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "lead_function":
+            kwargs.setdefault(
+                "widget",
+                KnownAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using")),
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "objectives":
+            kwargs.setdefault(
+                "widget",
+                KnownAutocompleteSelectMultiple(
+                    db_field, self.admin_site, using=kwargs.get("using")
+                ),
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    # The rows each inline lists, by the engagement's name for them.
+    INLINE_ROWS = {
+        Commitment: "commitments",
+        Concern: "concerns",
+        Finding: "findings",
+        Attachment: "attachments",
+    }
+
+    def get_object(self, request, object_id, from_field=None):
+        """The engagement, with whether it has any row of each inline's at all (`has_…`),
+        read with it: most engagements have no commitment, concern or attachment, and an
+        inline with none is drawn without being read (`get_formset_kwargs`). Which rows the
+        user may see is decided, where there are some, by each inline's own queryset."""
+        engagements = self.get_queryset(request).annotate(
+            **{
+                f"has_{name}": Exists(model.objects.filter(engagement=OuterRef("pk")))
+                for model, name in self.INLINE_ROWS.items()
+            }
+        )
+        field = self.opts.pk if from_field is None else self.opts.get_field(from_field)
+        try:
+            return engagements.get(**{field.name: field.to_python(object_id)})
+        except (Engagement.DoesNotExist, ValidationError, ValueError):
+            return None
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        name = self.INLINE_ROWS.get(inline.model)
+        if name is not None and getattr(obj, f"has_{name}", True) is False:
+            kwargs["queryset"] = kwargs["queryset"].none()
+        return kwargs
+
     def get_inlines(self, request, obj):
         """Attachments and findings are listed on a stored engagement's page (added on the
         engagement's own page), not on the page that logs a new one."""
@@ -248,7 +314,11 @@ class EngagementAdmin(
         return fields
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        kwargs["form"] = form_class(EngagementAdminForm, user=request.user)
+        kwargs["form"] = form_class(
+            EngagementAdminForm,
+            user=request.user,
+            participant_choices=site_members(request, obj.site if obj is not None else None),
+        )
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_changeform_initial_data(self, request):

@@ -4,7 +4,9 @@ check the same rules again (the engagement's site, its categories, a cleared own
 restricted engagement); these forms only keep what cannot be picked out of sight."""
 
 from django import forms
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.contrib.auth import get_user_model
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from engagement import selectors
@@ -26,6 +28,69 @@ class StakeholderChoiceField(forms.ModelChoiceField):
 class StakeholderMultipleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return redaction.display_name(obj)
+
+
+class SharedChoiceIterator(ModelChoiceIterator):
+    """A select's choices read from the queryset its form class carries, which the admin
+    sets per request and every row of an inline shares: iterated itself, it is read once
+    and then from its cache, where a select reads its field's own copy each time it is
+    drawn (a query for each row's owner, function and source). What is posted is still
+    checked against the field's own copy."""
+
+    def __init__(self, field, rows):
+        super().__init__(field)
+        self.rows = rows
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.rows:
+            yield self.choice(obj)
+
+    def __len__(self):
+        return len(self.rows) + (self.field.empty_label is not None)
+
+    def __bool__(self):
+        return self.field.empty_label is not None or bool(self.rows)
+
+
+def offer(field, rows):
+    """Let the select `field` accept `rows` (a queryset shared by the form class) and
+    draw them, read once for every form that shares them (`SharedChoiceIterator`)."""
+    field.queryset = rows
+    field.choices = SharedChoiceIterator(field, rows)
+
+
+class KnownSelectionMixin:
+    """An autocomplete that draws the options already chosen from objects the form read
+    with its instance (`known`), rather than reading them again by their keys: the
+    engagement's lead function and objectives, which its page reads anyway. A value with
+    any other key (a posted one) is read as Django reads it. Not for stakeholders, whose
+    options are the ones the user may pick, decided by the field's queryset."""
+
+    known = None
+
+    def optgroups(self, name, value, attr=None):
+        chosen = {str(key) for key in value if str(key) not in self.choices.field.empty_values}
+        known = {str(obj.pk): obj for obj in self.known or ()}
+        if not chosen or not chosen <= known.keys():
+            return super().optgroups(name, value, attr)
+        options = []
+        if not self.is_required and not self.allow_multiple_selected:
+            options.append(self.create_option(name, "", "", False, 0))
+        label = self.choices.field.label_from_instance
+        for key, obj in known.items():
+            if key in chosen:
+                options.append(self.create_option(name, obj.pk, label(obj), True, len(options)))
+        return [(None, options, 0)]
+
+
+class KnownAutocompleteSelect(KnownSelectionMixin, AutocompleteSelect):
+    pass
+
+
+class KnownAutocompleteSelectMultiple(KnownSelectionMixin, AutocompleteSelectMultiple):
+    pass
 
 
 def pickable_stakeholders(*, user, site=None):
@@ -63,6 +128,8 @@ class EngagementAdminForm(forms.ModelForm):
     site; restricted when an at-risk stakeholder is met)."""
 
     user = None  # set per request by the admin
+    # Set per request by the admin: the site's members, shared with its commitments' owners.
+    participant_choices = None
 
     class Meta:
         model = Engagement
@@ -92,8 +159,13 @@ class EngagementAdminForm(forms.ModelForm):
         if "stakeholders" in self.fields:
             self.fields["stakeholders"].queryset = pickable_stakeholders(user=self.user, site=site)
         if "participants" in self.fields:
-            self.fields["participants"].queryset = member_choices(user=self.user, site=site)
+            members = self.participant_choices
+            if members is None:
+                members = member_choices(user=self.user, site=site)
+            offer(self.fields["participants"], members)
         if self.instance.pk:
+            if not self.is_bound:
+                self.known_selection()
             return
         if "lead_function" in self.fields:
             self.fields["lead_function"].required = False
@@ -104,12 +176,27 @@ class EngagementAdminForm(forms.ModelForm):
             field.choices = [("", AUTOMATIC_CONFIDENTIALITY), *Engagement.Confidentiality.choices]
             field.help_text = _("Only users cleared at the site may restrict an engagement.")
 
+    def known_selection(self):
+        """The engagement's lead function and objectives, read with it, for their
+        autocompletes to draw (`KnownSelectionMixin`)."""
+        instance = self.instance
+        for name, known in (
+            ("lead_function", [instance.lead_function] if instance.lead_function_id else []),
+            ("objectives", instance.objectives.all()),
+        ):
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget = getattr(widget, "widget", widget)  # inside the admin's links
+                if isinstance(widget, KnownSelectionMixin):
+                    widget.known = known
+
 
 class CommitmentAdminForm(forms.ModelForm):
     """A commitment: its owner a member of the engagement's site (cleared there, on a
     restricted engagement); its lead function, when left empty, the engagement's."""
 
     owner_choices = User.objects.none()  # set per request by the admin
+    function_choices = None  # set per request by an inline, whose rows share them
 
     class Meta:
         model = Commitment
@@ -130,7 +217,9 @@ class CommitmentAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "owner" in self.fields:
-            self.fields["owner"].queryset = self.owner_choices
+            offer(self.fields["owner"], self.owner_choices)
+        if "lead_function" in self.fields and self.function_choices is not None:
+            offer(self.fields["lead_function"], self.function_choices)
         if "lead_function" in self.fields and not self.instance.pk:
             self.fields["lead_function"].required = False
             self.fields["lead_function"].help_text = _(
@@ -170,12 +259,12 @@ class ConcernAdminForm(forms.ModelForm):
         field = self.fields.get("stakeholder")
         if field is None:
             return
-        field.queryset = self.stakeholder_choices
+        offer(field, self.stakeholder_choices)
         source = self.instance.stakeholder_id
-        if source and not self.stakeholder_choices.filter(pk=source).exists():
+        if source and source not in {choice.pk for choice in self.stakeholder_choices}:
             # Read without the visibility annotation: an at-risk source shows as its
             # placeholder. Disabled, so the posted value is ignored and nothing changes.
-            field.queryset = Stakeholder.objects.filter(pk=source)
+            offer(field, Stakeholder.objects.filter(pk=source))
             field.disabled = True
 
 

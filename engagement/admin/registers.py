@@ -14,8 +14,10 @@ from engagement.admin.forms import (
     member_choices,
 )
 from engagement.admin.shared import (
+    CountedOnceChangeList,
     EngagementHistoryMixin,
-    EngagementSitesFilter,
+    KeysFirstPaginator,
+    RegisterSitesFilter,
     may_change_engagement,
 )
 from engagement.models import Commitment, Concern
@@ -26,7 +28,7 @@ from stakeholders.admin.base import (
     adopt,
     form_data,
 )
-from stakeholders.models import Stakeholder
+from stakeholders.models import SiteMembership, Stakeholder
 
 
 class RegisterAdmin(
@@ -39,6 +41,27 @@ class RegisterAdmin(
     # As the app's own lists: a page a slow link carries, drawn quickly.
     list_per_page = 25
     readonly_fields = ["engagement", "engagement_site"]
+    # A register at scale: a page's rows read by their keys, the list counted once.
+    paginator = KeysFirstPaginator
+    show_full_result_count = False  # counted by CountedOnceChangeList when narrowed
+
+    def get_changelist(self, request, **kwargs):
+        return CountedOnceChangeList
+
+    def at_own_sites(self, request, rows):
+        """`rows` (as the selector decided them) narrowed by each row's own copy of its
+        engagement's site to the user's sites, named one by one. Who may see a row is still
+        decided through its engagement; the copy lets the database start from the rows of
+        those sites (an index in the list's order) rather than from every row. The sites
+        are named rather than read in a subquery, whose size SQLite cannot tell (it then
+        reads the whole table)."""
+        user = request.user
+        if not getattr(user, "is_authenticated", False):
+            return rows.none()
+        if user.is_superuser:
+            return rows
+        sites = SiteMembership.objects.filter(user=user).values_list("site", flat=True)
+        return rows.filter(site__in=list(sites))
 
     def has_add_permission(self, request):
         return False
@@ -70,7 +93,7 @@ class CommitmentAdmin(RegisterAdmin):
     # years of commitments on each page (as the engagement changelist found).
     list_filter = [
         "status",
-        EngagementSitesFilter,
+        RegisterSitesFilter,
         "lead_function",
         ("due_on", admin.DateFieldListFilter),
     ]
@@ -88,7 +111,7 @@ class CommitmentAdmin(RegisterAdmin):
     ]
 
     def get_queryset(self, request):
-        return selectors.commitment_list(user=request.user)
+        return self.at_own_sites(request, selectors.commitment_list(user=request.user))
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         owners = member_choices(user=request.user).none()
@@ -141,7 +164,7 @@ class ConcernAdmin(RegisterAdmin):
         "referred_to",
         "referred_on",
     ]
-    list_filter = ["type", "status", "severity", EngagementSitesFilter]
+    list_filter = ["type", "status", "severity", RegisterSitesFilter]
     search_fields = ["description", "response", "outcome", "referred_to"]
     fields = [
         "engagement",
@@ -160,7 +183,8 @@ class ConcernAdmin(RegisterAdmin):
 
     def get_queryset(self, request):
         """The selector reads each source with whether its identity may be shown."""
-        return selectors.concern_list(user=request.user).annotate(
+        concerns = self.at_own_sites(request, selectors.concern_list(user=request.user))
+        return concerns.annotate(
             allegation_first=Case(
                 When(type__in=Concern.ALLEGATIONS, then=Value(0)),
                 default=Value(1),
