@@ -25,19 +25,17 @@ from typing import NamedTuple
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
     Case,
-    DateField,
+    Count,
     Exists,
-    F,
-    Func,
-    IntegerField,
+    Max,
     OuterRef,
     Prefetch,
     Q,
     Subquery,
     Value,
     When,
+    prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -349,57 +347,60 @@ def _chains(lines):
     return chains
 
 
-def _chain_annotations(path, depth, windows):
-    """Per line (reached from the query's rows through `path`), the conditions of each of
-    its `depth` generations (itself, what it copies, ...): window, lead function, format
-    (None: any), category, stakeholder."""
-    annotations = {}
-    for k in range(depth):
-        line = path + "copied_from__" * k
-        plan_id = f"{line}plan_id"
-        whens_from = [
-            When(**{plan_id: pk}, then=Value(first)) for pk, (first, _a) in windows.items()
-        ]
-        whens_to = [
-            When(**{plan_id: pk}, then=Value(after)) for pk, (_f, after) in windows.items()
-        ]
-        empty = Value(None, output_field=DateField())
-        annotations.update(
-            {
-                f"g{k}_from": Case(*whens_from, default=empty, output_field=DateField())
-                if whens_from
-                else empty,
-                f"g{k}_to": Case(*whens_to, default=empty, output_field=DateField())
-                if whens_to
-                else empty,
-                f"g{k}_function": F(f"{line}lead_function_id"),
-                f"g{k}_format": Case(
-                    When(**{f"{line}format": ""}, then=Value(None)),
-                    default=F(f"{line}format"),
-                ),
-                f"g{k}_category": F(f"{line}category_id"),
-                f"g{k}_stakeholder": F(f"{line}stakeholder_id"),
-            }
-        )
-    return annotations
+def _generations(pk, chains, criteria, windows):
+    """The conditions of each generation of a line (itself, what it copies, ...) whose
+    version counts engagements: [(window, lead function, format or "", category,
+    stakeholder)]."""
+    generations = []
+    for ancestor in chains[pk]:
+        plan_id, category, stakeholder, function, fmt = criteria[ancestor]
+        if plan_id in windows:
+            generations.append((windows[plan_id], function, fmt, category, stakeholder))
+    return generations
 
 
-def _matching(depth):
-    """The condition on an engagement (inside a subquery of the lines' query) that it
-    matches one generation of the outer line, in that generation's window."""
-    met = Engagement.stakeholders.through.objects.filter(engagement=OuterRef("pk"))
-    condition = Q(pk__in=[])
-    for k in range(depth):
-        condition |= (
-            Q(date__gte=OuterRef(f"g{k}_from"), date__lt=OuterRef(f"g{k}_to"))
-            & Q(lead_function=OuterRef(f"g{k}_function"))
-            & Q(format=Coalesce(OuterRef(f"g{k}_format"), F("format")))
-            & (
-                Q(Exists(met.filter(stakeholder__category=OuterRef(OuterRef(f"g{k}_category")))))
-                | Q(Exists(met.filter(stakeholder=OuterRef(OuterRef(f"g{k}_stakeholder")))))
-            )
-        )
+def _matching(generations):
+    """The condition on an engagement, read through `_per_engagement`, that it matches one
+    generation of a line in that generation's window (None: none can)."""
+    condition = None
+    for (first, after), function, fmt, category, stakeholder in generations:
+        clause = Q(on__gte=first, on__lt=after, led_by=function)
+        if fmt:
+            clause &= Q(method=fmt)
+        if category is not None:
+            clause &= Q(**{f"meets_category_{category}": 1})
+        else:
+            clause &= Q(**{f"meets_stakeholder_{stakeholder}": 1})
+        condition = clause if condition is None else condition | clause
     return condition
+
+
+def _flag(lookup, value):
+    """1 for an engagement with a related row where `lookup` is `value`, else 0."""
+    return Max(Case(When(**{lookup: value}, then=Value(1)), default=Value(0)))
+
+
+def _per_engagement(engagements, *, categories, stakeholders, objectives):
+    """The engagements, one row each (`on` its date, `led_by` its lead function, by its
+    `method`), with whether each met a stakeholder of each of `categories`
+    (`meets_category_<pk>`), each of `stakeholders` (`meets_stakeholder_<pk>`) and
+    addressed each of `objectives` (`addresses_<pk>`): what the lines' conditions read, so
+    that every line is counted in one pass over the period's engagements rather than one
+    pass per line. Grouped by the engagement alone (its own columns carried as their
+    `Max`): grouped by its date too, SQLite would walk every site's engagements in date
+    order rather than read the site's."""
+    return (
+        engagements.order_by()
+        .values("pk")
+        .annotate(
+            on=Max("date"),
+            led_by=Max("lead_function"),
+            method=Max("format"),
+            **{f"meets_category_{pk}": _flag("stakeholders__category", pk) for pk in categories},
+            **{f"meets_stakeholder_{pk}": _flag("stakeholders", pk) for pk in stakeholders},
+            **{f"addresses_{pk}": _flag("objectives", pk) for pk in objectives},
+        )
+    )
 
 
 def _period_engagements(*, user, plan, as_of):
@@ -414,7 +415,9 @@ def plan_record(*, user, plan, today=None, with_objectives=True, versions=None, 
     record, as `PlanRecord`: each line's engagements due so far, matching ones logged, the
     next due date, overdue or due soon, and its objectives covered; and the Table 4E.2
     objectives of each category no engagement covered in the period. Only engagements the
-    user may see are counted. A fixed number of queries.
+    user may see are counted. A fixed number of queries: the figures of every line and
+    objective come back in one, a count per line, per objective of a line and per
+    objective over the period's engagements (`_per_engagement`).
 
     Without objectives, the lines' objectives are not read either. A caller that has read
     them already passes `versions` (every version of the plan's period, by version) and
@@ -425,22 +428,24 @@ def plan_record(*, user, plan, today=None, with_objectives=True, versions=None, 
             Plan.objects.filter(site=plan.site_id, starts_on=plan.starts_on).order_by("version")
         )
     windows, as_of, mode = _windows(plan, versions, today)
-    rows = list(
-        PlannedEngagement.objects.filter(plan__in=[v.pk for v in versions]).values_list(
-            "pk", "copied_from_id", "plan_id"
+    # Every version's lines in one read: this version's to show, and the lines they copy.
+    every = list(
+        PlannedEngagement.objects.filter(plan__in={plan.pk, *(v.pk for v in versions)})
+        .select_related("category", "lead_function")
+        .order_by("order", "pk")
+    )
+    criteria = {
+        line.pk: (
+            line.plan_id,
+            line.category_id,
+            line.stakeholder_id,
+            line.lead_function_id,
+            line.format,
         )
-    )
-    chains = _chains([(pk, parent) for pk, parent, _plan in rows])
-    plan_of = {pk: plan_id for pk, _parent, plan_id in rows}
-    own = [pk for pk, _parent, plan_id in rows if plan_id == plan.pk]
-    depth = max((len(chains[pk]) for pk in own), default=1)
-    engagements = _period_engagements(user=user, plan=plan, as_of=as_of)
-    counted = (
-        engagements.filter(_matching(depth))
-        .order_by()
-        .annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
-        .values("n")
-    )
+        for line in every
+    }
+    chains = _chains([(line.pk, line.copied_from_id) for line in every])
+    lines = [line for line in every if line.plan_id == plan.pk]
     prefetches = [
         Prefetch("stakeholder", queryset=Stakeholder.objects.with_identity_visibility(user))
     ]
@@ -448,28 +453,36 @@ def plan_record(*, user, plan, today=None, with_objectives=True, versions=None, 
         prefetches.append(
             Prefetch("objectives", queryset=EngagementObjective.objects.order_by("order", "pk"))
         )
-    lines = list(
-        PlannedEngagement.objects.filter(plan=plan)
-        .annotate(**_chain_annotations("", depth, windows))
-        .annotate(logged=Coalesce(Subquery(counted), 0))
-        .select_related("category", "lead_function")
-        .prefetch_related(*prefetches)
-        .order_by("order", "pk")
-    )
-    covered = set()
-    if with_objectives and lines:
-        pairs = PlannedEngagement.objectives.through.objects.filter(plannedengagement__plan=plan)
-        addressed = engagements.filter(_matching(depth)).filter(
-            objectives=OuterRef("engagementobjective_id")
-        )
-        covered = set(
-            pairs.annotate(**_chain_annotations("plannedengagement__", depth, windows))
-            .filter(Exists(addressed))
-            .values_list("plannedengagement_id", "engagementobjective_id")
-        )
+    prefetch_related_objects(lines, *prefetches)
+    conditions = {
+        line.pk: _matching(_generations(line.pk, chains, criteria, windows)) for line in lines
+    }
+    counts = {
+        f"logged_{pk}": Count("pk", filter=condition)
+        for pk, condition in conditions.items()
+        if condition is not None
+    }
+    planned = set()
+    for line in lines if with_objectives else []:
+        if conditions[line.pk] is not None:
+            for objective in line.objectives.all():
+                planned.add(objective.pk)
+                counts[f"covered_{line.pk}_{objective.pk}"] = Count(
+                    "pk", filter=conditions[line.pk] & Q(**{f"addresses_{objective.pk}": 1})
+                )
+    generations = [criteria[pk] for line in lines for pk in chains[line.pk]]
+    engagements = _period_engagements(user=user, plan=plan, as_of=as_of)
+    figures = {}
+    if counts:
+        figures = _per_engagement(
+            engagements,
+            categories={category for _p, category, *_rest in generations if category},
+            stakeholders={stakeholder for _p, _c, stakeholder, *_r in generations if stakeholder},
+            objectives=planned,
+        ).aggregate(**counts)
     records = []
     for line in lines:
-        first_plan = plan_of[chains[line.pk][-1]]
+        first_plan = criteria[chains[line.pk][-1]][0]
         effective_from = windows.get(first_plan, (None, None))[0]
         if effective_from == plan.starts_on:
             effective_from = None
@@ -477,7 +490,7 @@ def plan_record(*, user, plan, today=None, with_objectives=True, versions=None, 
             starts_on=plan.starts_on,
             ends_on=plan.ends_on,
             months=PlannedEngagement.FREQUENCY_MONTHS[line.frequency],
-            logged=line.logged,
+            logged=figures.get(f"logged_{line.pk}", 0),
             today=as_of,
             effective_from=effective_from,
         )
@@ -489,7 +502,9 @@ def plan_record(*, user, plan, today=None, with_objectives=True, versions=None, 
                 hidden=hidden,
                 schedule=line_schedule,
                 objectives=[
-                    ObjectiveCover(objective, (line.pk, objective.pk) in covered)
+                    ObjectiveCover(
+                        objective, bool(figures.get(f"covered_{line.pk}_{objective.pk}"))
+                    )
                     for objective in (line.objectives.all() if with_objectives else [])
                 ],
                 effective_from=effective_from,
@@ -503,11 +518,28 @@ def plan_record(*, user, plan, today=None, with_objectives=True, versions=None, 
         if cleared is None
         else cleared,
         lines=records,
-        uncovered=uncovered_objectives(user=user, plan=plan, as_of=as_of)
-        if with_objectives
-        else [],
+        uncovered=_uncovered_objectives(engagements) if with_objectives else [],
         windows=windows,
     )
+
+
+def _uncovered_objectives(engagements):
+    """The Table 4E.2 objectives, by category, that none of `engagements` addressed:
+    [(category, [objective])], categories all covered left out. One query: the objectives
+    addressed are read once (an uncorrelated `NOT IN`), not looked for objective by
+    objective."""
+    addressed = Engagement.objectives.through.objects.filter(
+        engagement__in=engagements.values("pk")
+    ).values("engagementobjective")
+    objectives = (
+        EngagementObjective.objects.select_related("category")
+        .exclude(pk__in=addressed)
+        .order_by("category__order", "category__name", "order", "pk")
+    )
+    groups = {}
+    for objective in objectives:
+        groups.setdefault(objective.category, []).append(objective)
+    return list(groups.items())
 
 
 def line_label(line):
@@ -516,23 +548,6 @@ def line_label(line):
     if line.stakeholder_id is not None:
         return redaction.display_name(line.stakeholder)
     return str(line.category)
-
-
-def uncovered_objectives(*, user, plan, as_of):
-    """The Table 4E.2 objectives, by category, that no engagement at the plan's site in the
-    period (up to `as_of`) that the user may see addressed: [(category, [objective])],
-    categories all covered left out. One query."""
-    engagements = _period_engagements(user=user, plan=plan, as_of=as_of)
-    objectives = (
-        EngagementObjective.objects.select_related("category")
-        .annotate(addressed=Exists(engagements.filter(objectives=OuterRef("pk"))))
-        .filter(addressed=False)
-        .order_by("category__order", "category__name", "order", "pk")
-    )
-    groups = {}
-    for objective in objectives:
-        groups.setdefault(objective.category, []).append(objective)
-    return list(groups.items())
 
 
 def line_status_counts(*, user, site, today=None):

@@ -26,7 +26,6 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
-    Q,
     Value,
     When,
 )
@@ -194,18 +193,20 @@ def site_report(*, user, site, start, end, external=False, threshold=DEFAULT_THR
     )
     options = {"external": external, "threshold": threshold}
     seen = Engagement.objects.visible_to(user).filter(site=site, date__gte=start, date__lte=end)
-    public_security = seen.filter(engagement_selectors.meets_category(code=PUBLIC_SECURITY))
     # The public security engagements listed one by one (not outside the company).
     listed = None
     if not external:
-        listed = public_security.order_by("-date", "-pk").values("pk")[:PUBLIC_SECURITY_ROWS]
+        listed = (
+            seen.filter(engagement_selectors.meets_category(code=PUBLIC_SECURITY))
+            .order_by("-date", "-pk")
+            .values("pk")[:PUBLIC_SECURITY_ROWS]
+        )
     concerns = engagement_selectors.concern_list(user=user, site=site).filter(
         engagement__date__gte=start, engagement__date__lte=end
     )
     figures = _read_figures(
         site=site,
         seen=seen,
-        public_security=public_security,
         listed=listed,
         concerns=concerns,
         today=site.today(),
@@ -266,11 +267,10 @@ class _Figures:
     listed_objectives: dict  # engagement id -> objective ids, for the engagements listed
 
 
-def _read_figures(*, site, seen, public_security, listed, concerns, today):
+def _read_figures(*, site, seen, listed, concerns, today):
     """The report's counts over the engagements `seen` (visible to the reader, at the site
     in the period), the concerns (`concern_list`'s, in the period) and the commitments made
     in those engagements; with the Table 4E.2 categories and objectives. One query."""
-    met = Engagement.stakeholders.through.objects.filter(engagement__in=seen.values("pk"))
     addressed = Engagement.objectives.through.objects.filter(engagement__in=seen.values("pk"))
     parts = [
         _part(
@@ -292,31 +292,44 @@ def _read_figures(*, site, seen, public_security, listed, concerns, today):
         # Grouped by name, as the table lists them.
         _part("function", seen, text1=F("lead_function__name"), number2=Count("pk")),
         # By format too: each engagement has one, so the counts add up to the category's;
-        # the public security category's are the section's formats.
+        # the public security category's are the section's formats. Read from the
+        # engagements seen to their stakeholders (their format with them), not from the
+        # stakeholders met back to their engagements.
         _part(
             "met",
-            met,
-            number1=F("stakeholder__category"),
-            text1=F("engagement__format"),
-            number2=Count("engagement", distinct=True),
+            seen.filter(stakeholders__isnull=False),
+            number1=F("stakeholders__category"),
+            text1=F("format"),
+            number2=Count("pk", distinct=True),
         ),
+        # An engagement addresses an objective once (the pair is unique): counted without
+        # `distinct`, which would sort them.
         _part(
             "addressed",
             addressed,
             number1=F("engagementobjective"),
-            number2=Count("engagement", distinct=True),
-            number3=Count(
-                "engagement",
-                distinct=True,
-                filter=Q(engagement__in=public_security.values("pk")),
+            number2=Count("engagement"),
+        ),
+        # Those of the public security engagements, found by joining the stakeholders met
+        # (one pass) rather than asking each engagement seen whether it met one.
+        _part(
+            "addressed_public",
+            Engagement.objectives.through.objects.filter(
+                engagement__in=seen.filter(stakeholders__category__code=PUBLIC_SECURITY).values(
+                    "pk"
+                )
             ),
+            number1=F("engagementobjective"),
+            number2=Count("engagement"),
         ),
         _part(
             "concern",
             concerns.prefetch_related(None),
             text1=F("type"),
             text2=F("status"),
-            number2=Count("pk"),
+            # Counted by their (never empty) engagement rather than their id: the index on
+            # the site, type and status carries it, so the rows themselves are not read.
+            number2=Count("engagement"),
         ),
         _part(
             "commitment",
@@ -325,7 +338,8 @@ def _read_figures(*, site, seen, public_security, listed, concerns, today):
             Commitment.objects.filter(site=site, engagement__in=seen.values("pk")),
             text1=F("status"),
             number1=Case(When(due_on__lt=today, then=Value(1)), default=Value(0)),
-            number2=Count("pk"),
+            # By their engagement, as the concerns: read from the index alone.
+            number2=Count("engagement"),
         ),
     ]
     if listed is not None:
@@ -351,6 +365,7 @@ def _read_figures(*, site, seen, public_security, listed, concerns, today):
         for pk, category, order, text, _t in rows.get("objective", [])
     ]
     objectives.sort(key=lambda o: (o.category.order, o.order, o.pk))
+    public = {pk: n for pk, n, _n, _t1, _t2 in rows.get("addressed_public", [])}
     listed_objectives = {}
     for engagement, objective, _n, _t1, _t2 in rows.get("listed", []):
         listed_objectives.setdefault(engagement, []).append(objective)
@@ -359,7 +374,9 @@ def _read_figures(*, site, seen, public_security, listed, concerns, today):
         objectives=objectives,
         functions=[(name, n) for _n1, n, _n3, name, _t in rows.get("function", [])],
         met=[(category, fmt, n) for category, n, _n, fmt, _t in rows.get("met", [])],
-        addressed={pk: (n, public) for pk, n, public, _t1, _t2 in rows.get("addressed", [])},
+        addressed={
+            pk: (n, public.get(pk, 0)) for pk, n, _n, _t1, _t2 in rows.get("addressed", [])
+        },
         concerns={(kind, status): n for _n1, n, _n3, kind, status in rows.get("concern", [])},
         commitments=[
             (status, bool(late), n) for late, n, _n, status, _t in rows.get("commitment", [])

@@ -171,6 +171,47 @@ def test_the_version_in_force_on_the_engagement_date(
     assert draft.mode == "draft" and logged(draft) == [2, 1]
 
 
+def test_a_carried_line_counts_each_version_by_its_own_terms(
+    site, member, council, post, communities, police, security
+):
+    """v1 plans for the communities; v2 (from 1 April) carries the line over but names the
+    police post instead. Each engagement counts by the terms of the version in force on its
+    date, once however many of the stakeholders it met match; and so do the objectives."""
+    first, second = objectives_of(police)[:2]
+    with time_machine.travel(datetime(2025, 1, 10, 12, tzinfo=UTC), tick=False):
+        v1 = make_plan(site, member, [quarterly(communities, security)])
+    with time_machine.travel(datetime(2025, 4, 1, 12, tzinfo=UTC), tick=False):
+        v2 = services.plan_revise(actor=member, plan=v1)
+        line = v2.lines.get()
+        services.plan_update(
+            actor=member,
+            plan=v2,
+            data={},
+            lines=[
+                {
+                    "line": line,
+                    "category": None,
+                    "stakeholder": post,
+                    "objectives": [first, second],
+                }
+            ],
+        )
+        v2 = services.plan_approve(actor=member, plan=v2)
+    neighbour = StakeholderFactory(category=communities, sites=[site])
+    # In v1's time: the communities count (once for two of them), the post does not.
+    engage(site, [council, neighbour], security, date(2025, 2, 1)).objectives.set([first])
+    engage(site, [post], security, date(2025, 3, 1)).objectives.set([second])
+    # In v2's time: the post counts, the communities do not.
+    engage(site, [council], security, date(2025, 5, 1)).objectives.set([second])
+    engage(site, [post, council], security, date(2025, 6, 1))
+    (carried,) = selectors.plan_record(user=member, plan=v2).lines
+    assert carried.schedule.logged == 2
+    assert [(c.objective, c.covered) for c in carried.objectives] == [
+        (first, True),
+        (second, False),
+    ]
+
+
 def test_a_first_draft_counts_from_the_period_start(site, member, council, communities, security):
     draft = make_plan(site, member, [quarterly(communities, security)], approve=False)
     engage(site, [council], security, date(2025, 2, 1))

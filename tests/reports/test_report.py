@@ -158,6 +158,36 @@ def test_the_uncleared_member_counts_without_restricted_records(client, site, me
         assert marker not in content
 
 
+def test_an_engagement_meeting_two_providers_counts_once(
+    client, site, member, cleared_member, year
+):
+    """Counted from the stakeholders met, an engagement counts once per category, format
+    and objective however many of the category it met; and a restricted one not at all
+    for the uncleared."""
+    army = StakeholderFactory(category=category("public-security-providers"), sites=[site])
+    both = EngagementFactory(
+        site=site,
+        date=datetime.date(2025, 9, 1),
+        stakeholders=[year["police"], army, year["council"]],
+        format=Engagement.Format.WORKSHOP,
+    )
+    both.objectives.set([objective("public-security-providers")])
+    client.force_login(cleared_member)
+    report = client.get(report_url(site)).context["report"]
+    public = category("public-security-providers").name
+    assert figures(report.by_category)[public] == 3
+    assert figures(report.by_category)["Local communities"] == 3
+    assert report.public_security_total.value == 3
+    assert figures(report.public_security_formats) == {"Meeting": 2, "Workshop": 1}
+    addressed = figures(report.public_security_objectives)
+    assert addressed[objective("public-security-providers").text] == 2
+    client.force_login(member)
+    report = client.get(report_url(site)).context["report"]
+    assert report.public_security_total.value == 2
+    addressed = figures(report.public_security_objectives)
+    assert addressed[objective("public-security-providers").text] == 2
+
+
 def test_the_external_version_withholds_small_counts_and_names(client, site, cleared_member, year):
     client.force_login(cleared_member)
     response = client.get(report_url(site, version="external"))
