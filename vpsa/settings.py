@@ -8,6 +8,7 @@ first, without overriding variables already set.
 """
 
 import os
+from ipaddress import ip_network
 from pathlib import Path
 
 import dj_database_url
@@ -147,9 +148,16 @@ INSTALLED_APPS = [
     "plans",
     "reports",
     "dashboard",
+    "vpsa.apps.VpsaConfig",
 ]
 
 MIDDLEWARE = [
+    # The client's address and scheme, believed only from TRUSTED_PROXIES.
+    "vpsa.middleware.ForwardedHeadersMiddleware",
+    # /healthz for whatever Host the load balancer sends (and not logged).
+    "vpsa.middleware.HealthCheckMiddleware",
+    # One log line a request.
+    "vpsa.logs.AccessLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -310,12 +318,31 @@ IMPORT_EXPORT_FORMATS = [CSV, XLSX]
 # cells themselves with stakeholders.spreadsheets.escape_formula.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 
+# The reverse proxies (addresses or networks, e.g. 127.0.0.1 or 10.0.0.0/24) whose
+# X-Forwarded-For and X-Forwarded-Proto are believed; from anyone else both are dropped
+# (vpsa.middleware.ForwardedHeadersMiddleware), so nobody reaching an app server directly
+# can claim https or another address.
+if "TRUST_X_FORWARDED_PROTO" in os.environ:
+    raise ImproperlyConfigured(
+        "TRUST_X_FORWARDED_PROTO is no longer read: X-Forwarded-Proto is believed only from "
+        "the proxies named in TRUSTED_PROXIES (e.g. TRUSTED_PROXIES=127.0.0.1 for a proxy on "
+        "the same host). Remove TRUST_X_FORWARDED_PROTO and set TRUSTED_PROXIES."
+    )
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+for proxy in TRUSTED_PROXIES:
+    try:
+        ip_network(proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {proxy!r} is not an IP address or network (e.g. 10.0.0.0/24)."
+        ) from None
+if TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
 # Production hardening; each can be relaxed from the environment where a proxy demands it.
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-    if env_bool("TRUST_X_FORWARDED_PROTO", True):
-        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
@@ -325,11 +352,35 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Logs go to stdout (the process manager keeps them: journald under systemd), one line a
+# record with its time, level and logger: JSON in production, text in development.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json").strip().lower()
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: use json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "vpsa.logs.JsonFormatter"},
+        "text": {"()": "vpsa.logs.TextFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # WeasyPrint narrates each step of every PDF at INFO; its warnings still show.
-    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
+    "loggers": {
+        # Django's own loggers write through the root's handler, in the same format.
+        "django": {"handlers": [], "propagate": True},
+        # One line a request (vpsa.logs.AccessLogMiddleware); ACCESS_LOG=0 leaves it out.
+        "vpsa.access": {"level": "INFO" if env_bool("ACCESS_LOG", True) else "WARNING"},
+        # runserver's own line a request repeats the access log's.
+        "django.server": {"level": "WARNING", "propagate": True},
+        # WeasyPrint narrates each step of every PDF at INFO; its warnings still show.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
