@@ -18,6 +18,7 @@ It writes nothing but an export log entry per export and, if missing, the superu
 """
 
 import argparse
+import logging
 import os
 import resource
 import statistics
@@ -35,6 +36,8 @@ def setup():
     import django
 
     django.setup()
+    # The table goes to stdout, where the access log would write a line for every request.
+    logging.getLogger("vpsa.access").setLevel(logging.WARNING)
 
 
 def percentile(values, share):

@@ -10,6 +10,7 @@ uncleared one. It prints the median render time of RUNS requests, the query coun
 response size. The temporary directory is removed at the end.
 """
 
+import logging
 import os
 import statistics
 import sys
@@ -29,6 +30,8 @@ def setup_django(database_path):
     import django
 
     django.setup()
+    # The figures go to stdout, where the access log would write a line for every request.
+    logging.getLogger("vpsa.access").setLevel(logging.WARNING)
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
