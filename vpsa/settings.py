@@ -8,6 +8,7 @@ first, without overriding variables already set.
 """
 
 import os
+from datetime import timedelta
 from ipaddress import ip_network
 from pathlib import Path
 
@@ -149,6 +150,8 @@ INSTALLED_APPS = [
     "reports",
     "dashboard",
     "vpsa.apps.VpsaConfig",
+    # Locks out repeated failed logins (see AXES_* below).
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -173,6 +176,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Answers a locked-out login with its own page (last, as django-axes asks).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "vpsa.urls"
@@ -235,7 +240,30 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # already carry the row id, the one column most of them add).
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
-AUTHENTICATION_BACKENDS = ["vpsa.auth.PermissionsInOneQueryBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a login while its account and address are locked out.
+    "axes.backends.AxesStandaloneBackend",
+    "vpsa.auth.PermissionsInOneQueryBackend",
+]
+
+# Brute force: after LOGIN_FAILURE_LIMIT failed logins, the pair of that account name and
+# that client address is locked out for LOGIN_LOCKOUT_MINUTES. The pair, not either alone:
+# a site's staff share one address behind its link, and anyone can type a colleague's
+# name; neither locks anyone else out. A success clears the count. The address is the one
+# ForwardedHeadersMiddleware settled (the client's, behind a trusted proxy). An
+# administrator releases a lockout in the admin (Access attempts: delete it) or with
+# `manage.py axes_reset_username NAME`.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+if AXES_FAILURE_LIMIT < 1 or LOGIN_LOCKOUT_MINUTES < 1:
+    raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT and LOGIN_LOCKOUT_MINUTES must be at least 1.")
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "vpsa.logs.client_address"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "vpsa.views.locked_out"
+# Logins are logged by vpsa.logs (stdout); no table of every login kept forever as well.
+AXES_DISABLE_ACCESS_LOG = True
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -379,6 +407,8 @@ LOGGING = {
         "vpsa.access": {"level": "INFO" if env_bool("ACCESS_LOG", True) else "WARNING"},
         # runserver's own line a request repeats the access log's.
         "django.server": {"level": "WARNING", "propagate": True},
+        # django-axes announces itself at every start, management commands included.
+        "axes.apps": {"level": "WARNING"},
         # WeasyPrint narrates each step of every PDF at INFO; its warnings still show.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
