@@ -1,8 +1,10 @@
 """User accounts with their site memberships."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from stakeholders import services
 from stakeholders.admin.base import (
@@ -72,10 +74,44 @@ class VpsaUserAdmin(
             return allowed
         return manageable_user_list(user=request.user).filter(pk=obj.pk).exists()
 
+    actions = ["deactivate"]
+
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and (
-            obj is None or self.has_change_permission(request, obj)
+        """Nobody, superusers included: an account is deactivated, never deleted, so that
+        every record keeps its author and its history the name of who changed it."""
+        return False
+
+    @admin.action(permissions=["change"], description=_("Deactivate the selected users"))
+    def deactivate(self, request, queryset):
+        """Each selected user the administrator may manage, but themselves, made inactive
+        (their sessions end with it), one save each so the history records it. The rest
+        are left as they were, and counted in the message."""
+        manageable = queryset.exclude(pk=request.user.pk)
+        if not request.user.is_superuser:
+            manageable = manageable.filter(pk__in=manageable_user_list(user=request.user))
+        deactivated = 0
+        for user in manageable.filter(is_active=True):
+            user.is_active = False
+            user.save(update_fields=["is_active"])
+            deactivated += 1
+        left = queryset.count() - manageable.count()
+        self.message_user(
+            request,
+            ngettext("%(count)d user deactivated.", "%(count)d users deactivated.", deactivated)
+            % {"count": deactivated},
+            messages.SUCCESS,
         )
+        if left:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d user left as they were: you may not change that account.",
+                    "%(count)d users left as they were: you may not change those accounts.",
+                    left,
+                )
+                % {"count": left},
+                messages.WARNING,
+            )
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
