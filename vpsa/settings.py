@@ -175,6 +175,9 @@ MIDDLEWARE = [
     # the services name their acting user themselves.
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Ends an idle session, or one older than SESSION_COOKIE_AGE, and says why (after the
+    # messages; before any view, LoginRequiredMiddleware's check included).
+    "vpsa.sessions.IdleSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Answers a locked-out login with its own page (last, as django-axes asks).
     "axes.middleware.AxesMiddleware",
@@ -192,6 +195,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "vpsa.sessions.session_settings",
             ],
         },
     },
@@ -277,8 +281,17 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Records here can endanger people if left open on a shared machine: sessions end after
-# a working day and when the browser closes.
+# SESSION_IDLE_MINUTES without a request, after a working day in any case, and when the
+# browser closes (vpsa.sessions; a form being typed keeps its session alive).
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
+if SESSION_IDLE_MINUTES < 1 or SESSION_COOKIE_AGE < 60:
+    raise ImproperlyConfigured(
+        "SESSION_IDLE_MINUTES must be at least 1 and SESSION_COOKIE_AGE at least 60 (seconds)."
+    )
+# How often a request in time is written to the session as activity, and how often a form
+# being typed in tells the server so.
+SESSION_KEEPALIVE_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 LANGUAGE_CODE = "en"
@@ -407,8 +420,9 @@ LOGGING = {
         "vpsa.access": {"level": "INFO" if env_bool("ACCESS_LOG", True) else "WARNING"},
         # runserver's own line a request repeats the access log's.
         "django.server": {"level": "WARNING", "propagate": True},
-        # django-axes announces itself at every start, management commands included.
-        "axes.apps": {"level": "WARNING"},
+        # django-axes announces itself at every start and narrates each login at INFO;
+        # its lockouts are warnings.
+        "axes": {"level": "WARNING"},
         # WeasyPrint narrates each step of every PDF at INFO; its warnings still show.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},

@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from dashboard import views as dashboard_views
-from vpsa import views
+from vpsa import sessions, views
 
 admin.site.site_header = _("VPSA administration")
 admin.site.site_title = _("VPSA admin")
@@ -20,6 +20,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", views.healthz, name="healthz"),
+    path("session/keepalive", sessions.keepalive, name="keepalive"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("stakeholders/", include("stakeholders.urls")),
     path("engagements/", include("engagement.urls")),
