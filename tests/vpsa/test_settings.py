@@ -153,8 +153,9 @@ def test_a_sqlite_setting_that_is_not_a_number_is_refused():
 
 
 @pytest.mark.django_db
-def test_postgresql_connections_run_without_jit():
-    """Short queries: PostgreSQL's JIT compiling cost more than it saved (see settings)."""
+def test_postgresql_connections_run_without_jit_or_parallel_workers():
+    """Short queries: PostgreSQL's JIT compiling and parallel workers cost more than they
+    saved (see settings)."""
     from django.db import connection
 
     script = "from django.conf import settings\nprint(settings.DATABASES['default']['OPTIONS'])"
@@ -167,8 +168,10 @@ def test_postgresql_connections_run_without_jit():
         DATABASE_URL="postgres://vpsa@db.internal:5432/vpsa",
     )
     assert result.returncode == 0, result.stderr
-    assert "'options': '-c jit=off'" in result.stdout
+    assert "'options': '-c jit=off -c max_parallel_workers_per_gather=0'" in result.stdout
     if connection.vendor == "postgresql":  # and the server takes it
         with connection.cursor() as cursor:
             cursor.execute("SHOW jit")
             assert cursor.fetchone()[0] == "off"
+            cursor.execute("SHOW max_parallel_workers_per_gather")
+            assert cursor.fetchone()[0] == "0"
