@@ -18,8 +18,57 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 BLOCKING_IMPACTS = {"serious", "critical"}
 
 
+# Run in every page before its own scripts: a script, style or request the Content
+# Security Policy refused becomes a console error the tests collect. Not while axe-core,
+# which the tests inject, is running: it adds styles of its own to measure the page.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+    if (window.vpsaAxeRunning) {
+        return;
+    }
+    console.error(`CSP violation: ${event.violatedDirective} refused ${event.blockedURI}`
+        + ` at ${event.sourceFile}:${event.lineNumber}`);
+});
+"""
+
+
+class PolicyWatch:
+    """Every context and page the browser opens reports what the Content Security Policy
+    blocked (REPORT_CSP_VIOLATIONS)."""
+
+    def __init__(self, browser):
+        self.violations = []
+        self.new_context = browser.new_context
+        self.new_page = browser.new_page
+        browser.new_context = self.watched_context
+        browser.new_page = self.watched_page
+        browser.policy_watch = self
+
+    def listen(self, message):
+        """The page's violation events (the browser's own console message about each one
+        says the same, but also of what axe-core did)."""
+        text = message.text
+        if message.type == "error" and text.startswith("CSP violation"):
+            page = message.page.url if message.page is not None else "?"
+            self.violations.append(f"{page}: {text[:160]}")
+
+    def watched_context(self, *args, **kwargs):
+        context = self.new_context(*args, **kwargs)
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
+        context.on("console", self.listen)
+        return context
+
+    def watched_page(self, *args, **kwargs):
+        context = self.watched_context(*args, **kwargs)
+        page = context.new_page()
+        page.close = lambda *a, **k: context.close()  # as browser.new_page's own page does
+        return page
+
+
 @pytest.fixture
 def chromium():
+    """The system Chromium. A test fails if any page it opened had a script, style or
+    request refused by the Content Security Policy."""
     if not os.path.exists(CHROMIUM):
         if os.environ.get("CI"):
             pytest.fail(f"No Chromium at {CHROMIUM}: CI must install Debian's chromium.")
@@ -31,8 +80,15 @@ def chromium():
             executable_path=CHROMIUM,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
+        watch = PolicyWatch(browser)
         yield browser
         browser.close()
+    if watch.violations:
+        pytest.fail(
+            "The Content Security Policy refused:\n"
+            + "\n".join(f"  - {line}" for line in dict.fromkeys(watch.violations)),
+            pytrace=False,
+        )
 
 
 @pytest.fixture
@@ -69,8 +125,13 @@ def blocking_violations(page):
     rule, impact, help, and where (the first few elements)."""
     from axe_playwright_python.sync_playwright import Axe
 
+    page.evaluate("window.vpsaAxeRunning = true")
+    try:
+        results = Axe().run(page).response
+    finally:
+        page.evaluate("window.vpsaAxeRunning = false")
     found = []
-    for violation in Axe().run(page).response["violations"]:
+    for violation in results["violations"]:
         if violation["impact"] not in BLOCKING_IMPACTS:
             continue
         targets = [" ".join(map(str, node["target"])) for node in violation["nodes"][:4]]
