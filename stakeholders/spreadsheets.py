@@ -5,13 +5,16 @@ of an import preview's file.
 
 import os
 import re
+from uuid import uuid4
 
 from django.core import signing
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import widgets
 from import_export.forms import ConfirmImportForm
+from import_export.tmp_storages import BaseStorage
 
 # A cell starting with one of these is run as a formula by Excel, LibreOffice or Sheets
 # (OWASP, "CSV injection"); a leading single quote makes it plain text.
@@ -82,7 +85,7 @@ class YesNoWidget(widgets.BooleanWidget):
         return self.WORDS[word]
 
 
-# The name of an import preview's temporary file goes to the browser and comes back with
+# The name of an import preview's stored file goes to the browser and comes back with
 # the confirmation, signed for the user who uploaded it.
 PREVIEW_SALT = "stakeholders.spreadsheets.import-preview"
 
@@ -114,6 +117,34 @@ def unsign_preview_name(value, *, user):
     if not name or name in (".", "..") or name != os.path.basename(name) or "\\" in name:
         raise refused
     return name
+
+
+class SharedPreviewStorage(BaseStorage):
+    """The uploaded file of an import preview, kept until the preview is confirmed, in the
+    database (the `import_previews` cache) rather than in one app server's temporary
+    folder: behind a load balancer the confirmation may reach another server than the
+    upload did. An unconfirmed preview expires after PREVIEW_HOURS; a missing one raises
+    FileNotFoundError, as a missing temporary file did (the admin then says it has gone)."""
+
+    CACHE = "import_previews"
+    PREVIEW_HOURS = 24
+
+    def key(self):
+        return f"preview:{self.name}"
+
+    def save(self, data):
+        if not self.name:
+            self.name = uuid4().hex
+        caches[self.CACHE].set(self.key(), data, self.PREVIEW_HOURS * 60 * 60)
+
+    def read(self):
+        data = caches[self.CACHE].get(self.key())
+        if data is None:
+            raise FileNotFoundError(self.name)
+        return data
+
+    def remove(self):
+        caches[self.CACHE].delete(self.key())
 
 
 class SignedConfirmImportForm(ConfirmImportForm):

@@ -333,6 +333,16 @@ ATTACHMENT_MAX_BYTES = ATTACHMENT_MAX_MB * 1024 * 1024
 # held in memory; the reverse proxy should refuse bodies much above ATTACHMENT_MAX_MB.
 DATA_UPLOAD_MAX_NUMBER_FILES = 5
 
+# Import previews wait in a table of the database (made by migration vpsa.0001), shared by
+# every app server with no other service to run. VPSA caches nothing else.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "import_previews": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "vpsa_import_previews",
+    },
+}
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -359,6 +369,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # An import is one transaction: a file with a bad row imports nothing.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
+# The file of an import preview waits for its confirmation in the database, which every app
+# server shares (stakeholders.spreadsheets.SharedPreviewStorage).
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "stakeholders.spreadsheets.SharedPreviewStorage"
 # History is read through VPSA's own redacted pages; nothing is reverted from the admin.
 SIMPLE_HISTORY_REVERT_DISABLED = True
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
