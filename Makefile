@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test check install clean
+.PHONY: run test check install clean production-check
 
 # The virtual environment is rebuilt when pyproject.toml changes.
 $(BIN)/.installed: pyproject.toml
@@ -34,6 +34,10 @@ check: install
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	DEBUG=0 SECRET_KEY=check-deploy-$$(date +%s)-not-a-real-secret-but-long-enough-for-django \
 		ALLOWED_HOSTS=vpsa.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+## production-check: gunicorn with DEBUG=0 on the local PostgreSQL, checked from the proxy's seat
+production-check: install
+	bash deploy/production-check.sh
 
 clean:
 	rm -rf $(VENV) staticfiles
