@@ -25,7 +25,7 @@ from engagement.filters import CommitmentFilterSet, ConcernFilterSet
 from engagement.models import Commitment, Concern, Engagement
 from plans import selectors as plan_selectors
 from stakeholders.models import EngagementObjective, Site, StakeholderCategory
-from stakeholders.selectors import parse_id, site_list
+from stakeholders.selectors import cleared_site_list, parse_id, site_list
 
 # Calendar quarters, as the perceptions page reckons them.
 Quarter = perceptions.Quarter
@@ -46,11 +46,14 @@ OPEN_CONCERN_STATUSES = (
 
 def dashboard_site_list(*, user):
     """The sites a user may see a dashboard of: their own (every site for a superuser),
-    by name, each with `chosen`: whether it is the one they chose last."""
+    by name, each with `chosen`: whether it is the one they chose last, and `cleared`:
+    whether the user is cleared there (as `engagement.selectors.cleared_at` answers, read
+    with the sites rather than by a query of its own)."""
     if not getattr(user, "is_authenticated", False):
         return Site.objects.none()
     choice = DashboardChoice.objects.filter(user=user.pk, site=OuterRef("pk"))
-    return site_list(user=user).annotate(chosen=Exists(choice))
+    cleared = Exists(cleared_site_list(user=user).filter(pk=OuterRef("pk")))
+    return site_list(user=user).annotate(chosen=Exists(choice), cleared=cleared)
 
 
 def dashboard_site_get(*, user, pk, sites=None):
@@ -115,6 +118,33 @@ def change_text(change):
     return _("no change")
 
 
+# --- the Table 4E.2 categories and objectives ---------------------------------------------
+
+
+def category_list():
+    """The Table 4E.2 categories in their order, each with `objective_list`: its objectives
+    in their order. One query, each category joined to its objectives (a category with
+    none on a row of its own), where reading the two tables took two."""
+    category_fields = [field.attname for field in StakeholderCategory._meta.concrete_fields]
+    objective_fields = [field.attname for field in EngagementObjective._meta.concrete_fields]
+    rows = StakeholderCategory.objects.order_by(
+        "order", "name", "pk", "objectives__order", "objectives__pk"
+    ).values_list(*category_fields, *(f"objectives__{name}" for name in objective_fields))
+    categories = {}
+    for row in rows:
+        values, objective_values = row[: len(category_fields)], row[len(category_fields) :]
+        category = categories.get(values[0])
+        if category is None:
+            category = StakeholderCategory.from_db(rows.db, category_fields, values)
+            category.objective_list = []
+            categories[category.pk] = category
+        if objective_values[0] is not None:
+            objective = EngagementObjective.from_db(rows.db, objective_fields, objective_values)
+            objective.category = category
+            category.objective_list.append(objective)
+    return list(categories.values())
+
+
 # --- engagements this quarter, by category ------------------------------------------------
 
 
@@ -165,25 +195,23 @@ def engagements_by_category(*, user, site, today, categories):
     """Per Table 4E.2 category, how many distinct engagements the user may see at the site
     met at least one stakeholder of that category, in the calendar quarter of the site's
     today and in the one before (as the engagement list's "category met" filter counts
-    them), with the totals. Two queries."""
+    them), with the totals. One query: the two quarters' engagements joined to the
+    categories of the stakeholders they met (an engagement that met none kept for the
+    totals), every figure a count of distinct engagements over those rows."""
     quarter = Quarter.of(today)
     last = quarter.shifted(-1)
     seen = _seen_at(user=user, site=site, start=last.first_day, end=quarter.last_day)
-    this_q = Q(engagement__date__gte=quarter.first_day)
-    last_q = Q(engagement__date__lte=last.last_day)
-    per_category = {
-        row["stakeholder__category"]: row
-        for row in Engagement.stakeholders.through.objects.filter(engagement__in=seen.values("pk"))
-        .order_by()
-        .values("stakeholder__category")
-        .annotate(
-            this_quarter=Count("engagement", filter=this_q, distinct=True),
-            last_quarter=Count("engagement", filter=last_q, distinct=True),
-        )
-    }
-    totals = seen.order_by().aggregate(
-        this_quarter=Count("pk", filter=Q(date__gte=quarter.first_day)),
-        last_quarter=Count("pk", filter=Q(date__lte=last.last_day)),
+    this_q = Q(date__gte=quarter.first_day)
+    last_q = Q(date__lte=last.last_day)
+    counts = {}
+    for category in categories:
+        met = Q(stakeholders__category=category.pk)
+        counts[f"this_{category.pk}"] = Count("pk", filter=this_q & met, distinct=True)
+        counts[f"last_{category.pk}"] = Count("pk", filter=last_q & met, distinct=True)
+    figures = seen.order_by().aggregate(
+        **counts,
+        this_quarter=Count("pk", filter=this_q, distinct=True),
+        last_quarter=Count("pk", filter=last_q, distinct=True),
     )
 
     def url(period, **params):
@@ -195,24 +223,22 @@ def engagements_by_category(*, user, site, today, categories):
             **params,
         )
 
-    rows = []
-    for category in categories:
-        counts = per_category.get(category.pk, {})
-        rows.append(
-            CategoryEngagements(
-                category=category,
-                this_quarter=counts.get("this_quarter", 0),
-                last_quarter=counts.get("last_quarter", 0),
-                this_url=url(quarter, category=category),
-                last_url=url(last, category=category),
-            )
+    rows = [
+        CategoryEngagements(
+            category=category,
+            this_quarter=figures[f"this_{category.pk}"],
+            last_quarter=figures[f"last_{category.pk}"],
+            this_url=url(quarter, category=category),
+            last_url=url(last, category=category),
         )
+        for category in categories
+    ]
     return EngagementsPanel(
         quarter=quarter,
         last=last,
         rows=rows,
-        total=totals["this_quarter"],
-        total_last=totals["last_quarter"],
+        total=figures["this_quarter"],
+        total_last=figures["last_quarter"],
         total_url=url(quarter),
         total_last_url=url(last),
     )
@@ -265,9 +291,10 @@ class CoveragePanel:
 
 
 def objective_coverage(*, user, site, period, categories):
-    """Each Table 4E.2 objective, by category, with how many distinct engagements the user
-    may see at the site addressed it in the period (as the engagement list's objective
-    filter counts them): covered when at least one did. Two queries."""
+    """Each Table 4E.2 objective, by category (`categories` read with
+    `category_list`), with how many distinct engagements the user may see at the site
+    addressed it in the period (as the engagement list's objective filter counts them):
+    covered when at least one did. One query."""
     seen = _seen_at(user=user, site=site, start=period.start, end=period.end)
     counts = dict(
         Engagement.objectives.through.objects.filter(engagement__in=seen.values("pk"))
@@ -276,27 +303,26 @@ def objective_coverage(*, user, site, period, categories):
         .annotate(engagements=Count("engagement", distinct=True))
         .values_list("engagementobjective", "engagements")
     )
-    by_category = {category.pk: CategoryCoverage(category) for category in categories}
-    for objective in EngagementObjective.objects.all():
-        coverage = by_category.get(objective.category_id)
-        if coverage is None:
-            continue
-        coverage.objectives.append(
-            ObjectiveCoverage(
-                objective=objective,
-                engagements=counts.get(objective.pk, 0),
-                url=_url(
-                    "engagement:list",
-                    site=site,
+    coverage = []
+    for category in categories:
+        row = CategoryCoverage(category)
+        for objective in category.objective_list:
+            row.objectives.append(
+                ObjectiveCoverage(
                     objective=objective,
-                    date_from=period.start,
-                    date_to=period.end,
-                ),
+                    engagements=counts.get(objective.pk, 0),
+                    url=_url(
+                        "engagement:list",
+                        site=site,
+                        objective=objective,
+                        date_from=period.start,
+                        date_to=period.end,
+                    ),
+                )
             )
-        )
-    return CoveragePanel(
-        period=period, categories=[row for row in by_category.values() if row.objectives]
-    )
+        if row.objectives:
+            coverage.append(row)
+    return CoveragePanel(period=period, categories=coverage)
 
 
 # --- commitments overdue and due soon -----------------------------------------------------
@@ -379,6 +405,30 @@ def allegation_figures(*, user, site, cleared):
     ]
 
 
+# --- plan lines overdue and due soon -----------------------------------------------------
+
+
+def plan_line_figures(*, user, site, today, cleared):
+    """The plan in force at the site today, if the user may see it, and how many of its
+    lines are overdue and due soon, with the links to the plan's page filtered to those
+    lines: `plans.selectors.line_status_counts`, with the user's clearance at the site
+    (`cleared`, read with the site) handed to `plan_record` rather than read again."""
+    plan = plan_selectors.plan_in_force(user=user, site=site, on=today)
+    if plan is None:
+        return {"plan": None, "overdue": 0, "due_soon": 0, "overdue_url": "", "due_soon_url": ""}
+    record = plan_selectors.plan_record(
+        user=user, plan=plan, today=today, with_objectives=False, cleared=cleared
+    )
+    url = reverse("plans:detail", args=[plan.pk])
+    return {
+        "plan": plan,
+        "overdue": record.overdue,
+        "due_soon": record.due_soon,
+        "overdue_url": f"{url}?status=overdue",
+        "due_soon_url": f"{url}?status=due_soon",
+    }
+
+
 # --- the whole page -----------------------------------------------------------------------
 
 
@@ -400,9 +450,11 @@ def dashboard_get(*, user, site):
     """The figures of a site's dashboard for a user who belongs to it (read it with
     `dashboard_site` or `dashboard_site_get`). A fixed number of queries."""
     today = site.today()
-    cleared = engagement_selectors.cleared_at(user=user, site=site)
-    categories = list(StakeholderCategory.objects.all())
-    plan_lines = plan_selectors.line_status_counts(user=user, site=site, today=today)
+    cleared = getattr(site, "cleared", None)  # as `dashboard_site_list` reads it
+    if cleared is None:
+        cleared = engagement_selectors.cleared_at(user=user, site=site)
+    categories = category_list()
+    plan_lines = plan_line_figures(user=user, site=site, today=today, cleared=cleared)
     plan = plan_lines["plan"]
     return Dashboard(
         site=site,

@@ -581,10 +581,11 @@ class Finding(TimeStampedModel):
         indexes = [
             # Perceptions page and a community's stakeholder page: its findings per indicator.
             models.Index(fields=["community", "indicator"], name="finding_community_idx"),
-            # A site's figures by quarter: on PostgreSQL all they read is in the index.
+            # A site's figures by quarter: all they read is in the index, on SQLite too (it
+            # has no INCLUDE: the columns are keys, where reading ten thousand findings
+            # from the table took a third of the perceptions page's query).
             models.Index(
-                fields=["site", "date"],
-                include=["engagement", "community", "indicator", "value"],
+                fields=["site", "date", "engagement", "community", "indicator", "value"],
                 name="finding_site_date_idx",
             ),
         ]

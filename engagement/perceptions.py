@@ -13,14 +13,19 @@ A community whose identity is hidden from the user is named by its placeholder.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count
+from django.db.models import Avg, BooleanField, Case, Count, Value, When
 from django.db.models.functions import ExtractQuarter, ExtractYear
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from engagement.models import Finding
 from stakeholders import redaction
-from stakeholders.models import EngagementObjective, is_community, stakeholder_of_member_site
+from stakeholders.models import (
+    EngagementObjective,
+    Stakeholder,
+    is_community,
+    stakeholder_of_member_site,
+)
 from stakeholders.selectors import stakeholder_list
 
 # A change smaller than this (on the five-point scale) reads as steady.
@@ -137,18 +142,46 @@ def direction(change):
     return UP if change > 0 else DOWN
 
 
-def counted_finding_list(*, user, site=None):
+def counted_finding_list(*, user, site=None, community=None):
     """The findings that count in this user's figures (see the module's rule), at one site
-    or at all of theirs. Only findings with a value: "not discussed" is no figure. (The
-    findings an engagement's page lists are `engagement.selectors.finding_list`.)"""
+    or at all of theirs, or of one `community` only. Only findings with a value: "not
+    discussed" is no figure. (The findings an engagement's page lists are
+    `engagement.selectors.finding_list`.)"""
     if not getattr(user, "is_authenticated", False):
         return Finding.objects.none()
-    findings = Finding.objects.visible_to(user)
+    findings = Finding.objects.visible_to(user).filter(value__isnull=False)
     if site is not None:
         findings = findings.filter(site=site)  # the finding's copy of its engagement's
+    if community is None:
+        return findings.filter(_counted_community(user))
+    # A community's few dozen findings: its stakeholder checked on each of them, cheaper
+    # than the list of all the user's communities `_counted_community` reads.
+    findings = findings.filter(community=community)
     if not user.is_superuser:
         findings = findings.filter(stakeholder_of_member_site(user, "community"))
-    return findings.filter(value__isnull=False).filter(is_community("community__category"))
+    return findings.filter(is_community("community__category"))
+
+
+def _counted_community(user):
+    """The condition on a finding that its community counts for the user: a stakeholder
+    whose category carries the indicators (`is_community`) and, but for a superuser, of
+    one of the user's sites. Read as one uncorrelated list of such stakeholders, matched
+    by each finding's `community_id`: no join to the stakeholder and no subquery per
+    finding (SQLite ran two for each of a site's ten thousand findings a period).
+
+    Wrapped in a `CASE` so that it stays a check per finding: PostgreSQL otherwise makes
+    the list a join and may start from it, reading every finding of the site's thousands
+    of communities to keep a quarter's."""
+    communities = Stakeholder.objects.filter(
+        category__in=EngagementObjective.objects.exclude(indicator="").values("category")
+    )
+    if not user.is_superuser:
+        communities = communities.visible_to(user)
+    return Case(
+        When(community__in=communities.values("pk"), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
 
 
 def in_period(findings, *, date_from=None, date_to=None):
@@ -212,8 +245,11 @@ def community_pks_with_findings(*, user, site, findings):
     """The pks of `communities_with_findings`, in its order: one read gives a page's
     communities and their number (a paginated queryset reads the findings twice)."""
     communities = communities_with_findings(user=user, site=site, findings=findings)
-    # Rows rather than `values_list`: the order is by annotations that must stay selected.
-    return [community.pk for community in communities.select_related(None).only("pk")]
+    # Tuples rather than a thousand stakeholders built to read their pks; the annotations
+    # the order is by stay selected (PostgreSQL refuses a superuser's constant
+    # `identity_visible` in an ORDER BY of its own).
+    rows = communities.select_related(None).values_list("pk", "identity_visible", "sort_name")
+    return [pk for pk, _visible, _name in rows]
 
 
 def communities_by_pk(*, user, site, pks):
@@ -356,7 +392,7 @@ def community_trend(*, user, stakeholder, community=None):
         )
     if not community:
         return None
-    series = quarterly(counted_finding_list(user=user).filter(community=stakeholder))
+    series = quarterly(counted_finding_list(user=user, community=stakeholder))
     present = sorted({point.quarter for trend in series.values() for point in trend.points})
     axis = present[-STAKEHOLDER_QUARTERS:]
     visible = set(axis)
