@@ -4,6 +4,7 @@ forms with `stakeholders.forms.add_service_errors`."""
 
 import html
 import re
+from typing import NamedTuple
 
 from django import forms
 from django.conf import settings
@@ -107,35 +108,59 @@ class CategoryOptionsMixin:
         return option
 
 
-class StakeholderPicker(CategoryOptionsMixin, forms.SelectMultiple):
+class StakeholderRow(NamedTuple):
+    """What the picker writes of a stakeholder: enough for `redaction.display_name`."""
+
+    pk: int
+    name: str
+    category_id: int | None
+    at_risk: bool
+    identity_visible: bool
+    carries_indicators: bool
+
+
+class StakeholderPicker(forms.SelectMultiple):
     """The stakeholders met: a plain `<select multiple>`, made searchable by Tom Select
-    (static/js/engagement-form.js) where JavaScript runs. A local community's option says
-    so (`data-community`): the script shows its findings grid when it is chosen.
+    (static/js/engagement-form.js) where JavaScript runs. Each option says its category
+    (`data-category`), and a local community's says so (`data-community`): the script
+    shows its findings grid when it is chosen.
 
     Written here rather than through Django's option template, which costs a template
     include per option (a site's 2,500 stakeholders took 300 ms to draw), and with the
     standard library's escaping, not Django's lazy-aware one (100 ms more). The markup is
-    `django/forms/widgets/select.html`'s."""
+    `django/forms/widgets/select.html`'s, with `CategoryOptionsMixin`'s attributes.
+
+    The options come from the field's queryset (annotated as
+    `selectors.engagement_stakeholder_choices` gives it) read as plain rows, each written
+    straight to its markup: 2,500 model instances and option dicts, alive while the page
+    was drawn, were enough to have Python's cyclic garbage collector make a full pass
+    (tens of milliseconds) every few requests."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts = []
-        for group_name, options, _index in widget["optgroups"]:
-            if group_name:
-                parts.append(f'<optgroup label="{_escape(group_name)}">')
-            parts.extend(
-                f'<option value="{_escape(option["value"])}"{_attributes(option["attrs"])}>'
-                f"{_escape(option['label'])}</option>"
-                for option in options
-            )
-            if group_name:
-                parts.append("</optgroup>")
-        options = "\n".join(parts)
-        # Every value above went through `_escape`, as Django's templates would escape it.
+        # Django's `Select` context without its options (`optgroups`), drawn below.
+        widget = forms.Widget.get_context(self, name, value, attrs)["widget"]
+        widget["attrs"]["multiple"] = True
+        chosen = set(widget["value"])
+        # Plain tuples, which the collector stops tracking once it sees them; each named
+        # only for as long as its option is written.
+        rows = self.choices.queryset.values_list(*StakeholderRow._fields)
+        options = "\n".join(_stakeholder_option(StakeholderRow(*row), chosen) for row in rows)
+        # Every value written went through `_escape`, as Django's templates would escape it.
         return mark_safe(  # noqa: S308
             f'<select name="{_escape(widget["name"])}"{_attributes(widget["attrs"])}>\n'
             f"{options}\n</select>"
         )
+
+
+def _stakeholder_option(row, chosen):
+    """One stakeholder's `<option>`, its attributes in the order Django's widget and
+    `CategoryOptionsMixin` write them."""
+    value = str(row.pk)
+    selected = " selected" if value in chosen else ""
+    category = "" if row.category_id is None else f' data-category="{row.category_id}"'
+    community = " data-community" if row.carries_indicators else ""
+    label = _escape(redaction.display_name(row))
+    return f'<option value="{value}"{selected}{category}{community}>{label}</option>'
 
 
 def _escape(value):
@@ -167,6 +192,13 @@ class EngagementForm(forms.ModelForm):
     confidentiality = forms.ChoiceField(
         label=_("Confidentiality"), choices=Engagement.Confidentiality.choices
     )
+    # Declared rather than taken from `Meta.fields`, as the model would give it: its initial
+    # value comes with the people offered (`selectors.engagement_people`), not from a query
+    # of the engagement's participants of its own.
+    participants = Engagement._meta.get_field("participants").formfield(
+        form_class=RecordChoices,
+        widget=forms.SelectMultiple(attrs={"size": 6, "data-picker": "people"}),
+    )
 
     class Meta:
         model = Engagement
@@ -176,7 +208,6 @@ class EngagementForm(forms.ModelForm):
             "location",
             "lead_function",
             "stakeholders",
-            "participants",
             "attendance_total",
             "attendance_women",
             "objectives",
@@ -188,13 +219,11 @@ class EngagementForm(forms.ModelForm):
         ]
         field_classes = {
             "stakeholders": RecordChoices,
-            "participants": RecordChoices,
             "objectives": RecordChoices,
         }
         widgets = {
             "date": date_input(),
             "stakeholders": StakeholderPicker(attrs={"size": 10, "data-picker": "stakeholders"}),
-            "participants": forms.SelectMultiple(attrs={"size": 6, "data-picker": "people"}),
             "objectives": ObjectiveCheckboxes(attrs={"class": "form-check-input"}),
             "attendance_total": forms.NumberInput(attrs={"min": 0}),
             "attendance_women": forms.NumberInput(attrs={"min": 0}),
@@ -205,14 +234,21 @@ class EngagementForm(forms.ModelForm):
             "outcomes": text_area(),
         }
 
-    def __init__(self, *args, user, site, cleared=None, function_choices=None, **kwargs):
-        """`cleared` (at the site) and `function_choices` ((pk, name) of every function)
-        where the page has read them already; else they are read here."""
+    def __init__(
+        self, *args, user, site, cleared=None, function_choices=None, people=None, **kwargs
+    ):
+        """`cleared` (at the site), `function_choices` ((pk, name) of every function) and
+        `people` (`selectors.engagement_people`, read) where the page has read them
+        already; else they are read here."""
         super().__init__(*args, **kwargs)
         self.site = site
         editing = self.instance.pk is not None
         engagement = self.instance if editing else None
-        self.cleared = selectors.cleared_at(user=user, site=site) if cleared is None else cleared
+        # A new engagement's lead function is the user's own by default.
+        logger = None if editing else selectors.logger_at(user=user, site=site)
+        if cleared is None:
+            cleared = logger.cleared if logger else selectors.cleared_at(user=user, site=site)
+        self.cleared = cleared
 
         self.hidden_stakeholders = (
             selectors.hidden_stakeholder_list(user=user, engagement=engagement) if editing else []
@@ -228,9 +264,13 @@ class EngagementForm(forms.ModelForm):
             "Ctrl (⌘ on a Mac) to choose several."
         ) % {"site": site}
 
+        if people is None:
+            people = list(selectors.engagement_people(site=site, engagement=engagement))
         participants = self.fields["participants"]
+        # What comes back is checked on the queryset; the options are the people read.
         participants.queryset = selectors.participant_choice_list(site=site, engagement=engagement)
-        participants.label_from_instance = person_name
+        participants.widget.choices = [(person.pk, person_name(person)) for person in people]
+        self.initial.setdefault("participants", [person.pk for person in people if person.named])
         participants.help_text = _("Members of %(site)s who took part.") % {"site": site}
 
         lead_function = self.fields["lead_function"]
@@ -238,8 +278,8 @@ class EngagementForm(forms.ModelForm):
         if function_choices is not None:
             empty = [] if lead_function.empty_label is None else [("", lead_function.empty_label)]
             lead_function.widget.choices = [*empty, *function_choices]
-        if not editing and self.initial.get("lead_function") is None:
-            self.initial["lead_function"] = selectors.function_at(user=user, site=site)
+        if logger is not None and self.initial.get("lead_function") is None:
+            self.initial["lead_function"] = logger.function
         self.fields["date"].widget.attrs["max"] = site.today().isoformat()
         self.fields["date"].help_text = _("Not in the future (today at %(site)s: %(today)s).") % {
             "site": site,
@@ -696,12 +736,14 @@ class EngagementPage:
         self.user, self.site, self.engagement = user, site, engagement
         editing = engagement is not None
         functions = [(function.pk, str(function)) for function in Function.objects.all()]
+        people = list(selectors.engagement_people(site=site, engagement=engagement))
         self.form = EngagementForm(
             data,
             user=user,
             site=site,
             cleared=cleared,
             function_choices=functions,
+            people=people,
             instance=engagement or Engagement(site=site),
         )
         owners = selectors.owner_choice_list(site=site, engagement=engagement)
@@ -716,7 +758,9 @@ class EngagementPage:
             form_kwargs={
                 "site": site,
                 "owners": owners,
-                "owner_choices": [(person.pk, person_name(person)) for person in owners],
+                "owner_choices": [
+                    (person.pk, person_name(person)) for person in people if person.owner
+                ],
                 "function_choices": functions,
             },
         )
@@ -725,11 +769,7 @@ class EngagementPage:
         self.concerns = _formset(ConcernForm, extra=0 if editing else 1)(
             data,
             prefix="concerns",
-            queryset=(
-                selectors.concern_list(user=user).filter(engagement=engagement)
-                if editing
-                else Concern.objects.none()
-            ),
+            queryset=self._concerns() if editing else Concern.objects.none(),
             form_kwargs={
                 "cleared": self.form.cleared,
                 "stakeholders": stakeholders,
@@ -745,6 +785,27 @@ class EngagementPage:
         self.findings_error = None
         if self.records_findings:
             self._build_finding_grids(data, stakeholders)
+
+    def _concerns(self):
+        """The engagement's concerns the user may see, read here with their sources (as
+        `concern_list` annotates them) from the stakeholders met where they are among
+        them. The formset takes the rows read: it uses an ordered queryset as it is."""
+        concerns = (
+            selectors.concern_list(user=self.user)
+            .filter(engagement=self.engagement)
+            .prefetch_related(None)
+        )
+        sources = selectors.stakeholders_by_pk(
+            user=self.user,
+            pks={concern.stakeholder_id for concern in concerns},
+            known={
+                stakeholder.pk: stakeholder for stakeholder in self.engagement.stakeholders.all()
+            },
+        )
+        for concern in concerns:
+            if concern.stakeholder_id is not None:
+                concern.stakeholder = sources[concern.stakeholder_id]
+        return concerns
 
     def _chosen_stakeholders(self, offered):
         """The stakeholders met as the page now stands: those typed in, or the
@@ -768,11 +829,17 @@ class EngagementPage:
         out of sight and untouched (`kept_finding_communities`, by placeholder)."""
         existing = {}
         if self.engagement is not None:
-            for finding in selectors.finding_list(user=self.user, engagement=self.engagement):
-                if redaction.identity_visible(finding.community):
-                    existing.setdefault(finding.community_id, {})[finding.indicator] = finding
-                elif finding.community not in self.kept_finding_communities:
-                    self.kept_finding_communities.append(finding.community)
+            # The communities of its findings are among the stakeholders met, read with it.
+            groups = selectors.engagement_finding_groups(
+                user=self.user,
+                engagement=self.engagement,
+                known_stakeholders={s.pk: s for s in self.engagement.stakeholders.all()},
+            )
+            for group in groups:
+                if group.hidden:
+                    self.kept_finding_communities.append(group.community)
+                else:
+                    existing[group.community.pk] = {f.indicator: f for f in group.findings}
         shown = {s.pk: s for s in self.chosen if getattr(s, "carries_indicators", False)}
         chosen = {s.pk for s in self.chosen}
         for finding_rows in existing.values():

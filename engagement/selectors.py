@@ -1148,6 +1148,25 @@ def participant_choice_list(*, site, engagement=None):
     )
 
 
+def engagement_people(*, site, engagement=None):
+    """The people the engagement form names, in one read: the participants it offers
+    (`participant_choice_list`), each with `owner`: whether `owner_choice_list` offers them
+    as a commitment's owner, and `named`: whether they took part in the engagement."""
+    owners = owner_choice_list(site=site, engagement=engagement)
+    named = (
+        Exists(
+            Engagement.participants.through.objects.filter(
+                engagement=engagement, user=OuterRef("pk")
+            )
+        )
+        if engagement is not None
+        else Value(False, output_field=BooleanField())
+    )
+    return participant_choice_list(site=site, engagement=engagement).annotate(
+        owner=Exists(owners.filter(pk=OuterRef("pk"))), named=named
+    )
+
+
 def with_permission(permission):
     """A condition on users: those whose roles (groups) or own grants give `permission`
     ("app_label.codename"), and superusers, as `user.has_perm` answers for active users.
@@ -1175,10 +1194,21 @@ def owner_choice_list(*, site, engagement=None):
     )
 
 
-def function_at(*, user, site):
-    """The user's function at the site (None without one): an engagement's lead function
-    by default."""
+class LoggerAtSite(NamedTuple):
+    """What the "log an engagement" form asks of the user at a site."""
+
+    cleared: bool  # `cleared_at`
+    function: object  # their function at the site (None without one): the default lead
+
+
+def logger_at(*, user, site):
+    """Whether the user is cleared at the site (as `cleared_at` answers) and their function
+    there (an engagement's lead function by default), from one read of their membership.
+    Nothing for anyone not signed in."""
+    if not getattr(user, "is_authenticated", False):
+        return LoggerAtSite(False, None)
     membership = (
         SiteMembership.objects.filter(user=user, site=site).select_related("function").first()
     )
-    return membership.function if membership else None
+    cleared = user.is_superuser or (membership is not None and membership.cleared)
+    return LoggerAtSite(cleared, membership.function if membership else None)

@@ -31,6 +31,7 @@ from tests.factories import (
     CommitmentFactory,
     ConcernFactory,
     EngagementFactory,
+    FindingFactory,
     SiteFactory,
     StakeholderFactory,
 )
@@ -1198,6 +1199,29 @@ class TestCommitmentOwners:
             owners = list(selectors.owner_choice_list(site=site))
         assert owners == sorted([member, clo], key=lambda user: user.username)
 
+    def test_the_people_of_the_page_are_one_query_saying_who_may_own(
+        self, site, member, cleared_member, reviewer, clo, django_assert_num_queries
+    ):
+        """`engagement_people` offers the participants `participant_choice_list` does,
+        marks as owners exactly those `owner_choice_list` offers (the cleared only on a
+        restricted engagement) and the engagement's participants as named."""
+        restricted = EngagementFactory(
+            site=site,
+            created_by=cleared_member,
+            confidentiality=Engagement.Confidentiality.RESTRICTED,
+        )
+        restricted.participants.add(reviewer)
+        for engagement in (None, restricted):
+            with django_assert_num_queries(1):
+                people = list(selectors.engagement_people(site=site, engagement=engagement))
+            offered = selectors.participant_choice_list(site=site, engagement=engagement)
+            owners = selectors.owner_choice_list(site=site, engagement=engagement)
+            assert people == list(offered)
+            assert [person for person in people if person.owner] == list(owners)
+            named = [person for person in people if person.named]
+            assert named == ([reviewer] if engagement else [])
+        assert cleared_member in owners and member not in owners
+
     def test_a_reviewer_sent_as_owner_is_refused_in_place(
         self, client, member, reviewer, site, council
     ):
@@ -1371,7 +1395,7 @@ def test_the_form_page_queries_do_not_grow_with_the_registry(
 ):
     registry_of(site, count)
     client.force_login(member)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(11):
         response = client.get(log_url(site))
     assert response.status_code == 200
     assert response.content.decode().count('data-category="') >= count
@@ -1381,15 +1405,22 @@ def test_the_form_page_queries_do_not_grow_with_the_registry(
 def test_the_edit_page_queries_do_not_grow_with_its_rows(
     client, member, site, council, count, django_assert_max_num_queries
 ):
+    """Its participants, and the sources of its concerns and the communities of its
+    findings (read with the stakeholders met), cost no query of their own."""
     engagement = EngagementFactory(site=site, created_by=member, stakeholders=[council])
+    engagement.participants.add(member)
+    FindingFactory(engagement=engagement, community=council)
     for _number in range(count):
         CommitmentFactory(engagement=engagement, owner=member)
         ConcernFactory(engagement=engagement, stakeholder=council)
     client.force_login(member)
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(14):
         response = client.get(edit_url(engagement))
     assert response.status_code == 200
-    assert f'name="commitments-TOTAL_FORMS" value="{count}"' in response.content.decode()
+    page = response.content.decode()
+    assert f'name="commitments-TOTAL_FORMS" value="{count}"' in page
+    assert re.search(rf'<option value="{member.pk}" selected>', page)
+    assert f'name="findings-{council.pk}-satisfaction-evidence"' in page
 
 
 def test_another_sites_registry_is_not_offered(client, member, site):
