@@ -38,6 +38,8 @@ def setup():
     django.setup()
     # The table goes to stdout, where the access log would write a line for every request.
     logging.getLogger("vpsa.access").setLevel(logging.WARNING)
+    # As an app server does once loaded (vpsa/wsgi.py).
+    import vpsa.wsgi  # noqa: F401
 
 
 def percentile(values, share):

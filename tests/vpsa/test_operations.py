@@ -4,6 +4,8 @@ a level and one line a request, that never carry what was searched for."""
 
 import json
 import logging
+import subprocess
+import sys
 
 import pytest
 from django.http import HttpResponse
@@ -11,7 +13,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from tests.factories import UserFactory
-from tests.vpsa.test_settings import PRODUCTION, manage
+from tests.vpsa.test_settings import BASE_DIR, PRODUCTION, manage
 from vpsa.logs import JsonFormatter, TextFormatter
 from vpsa.middleware import ForwardedHeadersMiddleware
 
@@ -193,3 +195,17 @@ def test_failed_and_successful_logins_are_logged_without_the_password(client, ca
     written = "".join(JsonFormatter().format(r) for r in records)
     assert "wrong guess" not in written
     assert "correct horse" not in written
+
+
+def test_an_app_server_freezes_what_it_loaded_out_of_the_garbage_collectors_way():
+    """Full collections would otherwise walk everything the app loaded (see vpsa/wsgi.py)."""
+    result = subprocess.run(
+        [sys.executable, "-c", "import gc, vpsa.wsgi; print(gc.get_freeze_count())"],
+        cwd=BASE_DIR,
+        env={**PRODUCTION, "PATH": "/usr/bin:/bin", "ENV_FILE": "/nonexistent/.env"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout.strip().splitlines()[-1]) > 10_000
