@@ -36,10 +36,11 @@ def setup():
     import django
 
     django.setup()
+    # Loaded as an app server loads it (vpsa/wsgi.py freezes what loading made).
+    import vpsa.wsgi  # noqa: F401
+
     # The table goes to stdout, where the access log would write a line for every request.
     logging.getLogger("vpsa.access").setLevel(logging.WARNING)
-    # As an app server does once loaded (vpsa/wsgi.py).
-    import vpsa.wsgi  # noqa: F401
 
 
 def percentile(values, share):
