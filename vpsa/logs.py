@@ -41,9 +41,19 @@ def _extra(record):
     return fields
 
 
+def _traceback(formatter, record):
+    """The exception's traceback, for an error only: Django passes one with every refused
+    request (a 403, a host not allowed), where it says nothing the line does not."""
+    if not record.exc_info or record.levelno < logging.ERROR:
+        return None
+    if record.name.startswith("django.security"):
+        return None
+    return formatter.formatException(record.exc_info)
+
+
 class JsonFormatter(logging.Formatter):
     """A record as one line of JSON: time (UTC), level, logger, message, the fields passed
-    in `extra`, and the exception's traceback when there is one."""
+    in `extra`, and an error's traceback."""
 
     def format(self, record):
         line = {
@@ -53,8 +63,8 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             **_extra(record),
         }
-        if record.exc_info:
-            line["exception"] = self.formatException(record.exc_info)
+        if traceback := _traceback(self, record):
+            line["exception"] = traceback
         if record.stack_info:
             line["stack"] = self.formatStack(record.stack_info)
         return json.dumps(line, default=str, ensure_ascii=False)
@@ -69,8 +79,8 @@ class TextFormatter(logging.Formatter):
         line = f"{_timestamp(record)} {record.levelname} {record.name} {record.getMessage()}"
         if fields:
             line = f"{line} {fields}"
-        if record.exc_info:
-            line = f"{line}\n{self.formatException(record.exc_info)}"
+        if traceback := _traceback(self, record):
+            line = f"{line}\n{traceback}"
         return line
 
 

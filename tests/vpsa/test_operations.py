@@ -209,3 +209,24 @@ def test_an_app_server_freezes_what_it_loaded_out_of_the_garbage_collectors_way(
     )
     assert result.returncode == 0, result.stderr
     assert int(result.stdout.strip().splitlines()[-1]) > 10_000
+
+
+def failing_record(name, level):
+    try:
+        raise PermissionError("refused")
+    except PermissionError:
+        log_record = logging.makeLogRecord(
+            {"name": name, "levelno": level, "levelname": logging.getLevelName(level)}
+        )
+        log_record.msg = "Forbidden (Permission denied): /engagements/9/"
+        log_record.exc_info = sys.exc_info()
+    return log_record
+
+
+@pytest.mark.parametrize("formatter", [JsonFormatter(), TextFormatter()], ids=["json", "text"])
+def test_a_refused_request_is_one_line_and_an_error_keeps_its_traceback(formatter):
+    assert "Traceback" not in formatter.format(failing_record("django.request", logging.WARNING))
+    assert "Traceback" not in formatter.format(
+        failing_record("django.security.DisallowedHost", logging.ERROR)
+    )
+    assert "Traceback" in formatter.format(failing_record("django.request", logging.ERROR))
