@@ -405,30 +405,6 @@ def allegation_figures(*, user, site, cleared):
     ]
 
 
-# --- plan lines overdue and due soon -----------------------------------------------------
-
-
-def plan_line_figures(*, user, site, today, cleared):
-    """The plan in force at the site today, if the user may see it, and how many of its
-    lines are overdue and due soon, with the links to the plan's page filtered to those
-    lines: `plans.selectors.line_status_counts`, with the user's clearance at the site
-    (`cleared`, read with the site) handed to `plan_record` rather than read again."""
-    plan = plan_selectors.plan_in_force(user=user, site=site, on=today)
-    if plan is None:
-        return {"plan": None, "overdue": 0, "due_soon": 0, "overdue_url": "", "due_soon_url": ""}
-    record = plan_selectors.plan_record(
-        user=user, plan=plan, today=today, with_objectives=False, cleared=cleared
-    )
-    url = reverse("plans:detail", args=[plan.pk])
-    return {
-        "plan": plan,
-        "overdue": record.overdue,
-        "due_soon": record.due_soon,
-        "overdue_url": f"{url}?status=overdue",
-        "due_soon_url": f"{url}?status=due_soon",
-    }
-
-
 # --- the whole page -----------------------------------------------------------------------
 
 
@@ -454,7 +430,9 @@ def dashboard_get(*, user, site):
     if cleared is None:
         cleared = engagement_selectors.cleared_at(user=user, site=site)
     categories = category_list()
-    plan_lines = plan_line_figures(user=user, site=site, today=today, cleared=cleared)
+    plan_lines = plan_selectors.line_status_counts(
+        user=user, site=site, today=today, cleared=cleared
+    )
     plan = plan_lines["plan"]
     return Dashboard(
         site=site,

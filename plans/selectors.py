@@ -550,14 +550,16 @@ def line_label(line):
     return str(line.category)
 
 
-def line_status_counts(*, user, site, today=None):
+def line_status_counts(*, user, site, today=None, cleared=None):
     """For the dashboard: the plan in force at the site today, and how many of its lines
-    are overdue and due soon, with the links to the plan's page filtered to those lines."""
+    are overdue and due soon, with the links to the plan's page filtered to those lines.
+    A caller that has read the user's clearance at the site passes it (`cleared`) rather
+    than have `plan_record` read it again."""
     today = today or site.today()
     plan = plan_in_force(user=user, site=site, on=today)
     if plan is None:
         return {"plan": None, "overdue": 0, "due_soon": 0, "overdue_url": "", "due_soon_url": ""}
-    record = plan_record(user=user, plan=plan, today=today, with_objectives=False)
+    record = plan_record(user=user, plan=plan, today=today, with_objectives=False, cleared=cleared)
     url = reverse("plans:detail", args=[plan.pk])
     return {
         "plan": plan,
