@@ -10,6 +10,8 @@ from uuid import uuid4
 from django.core import signing
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
+from django.db import connections, router
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import widgets
@@ -135,6 +137,7 @@ class SharedPreviewStorage(BaseStorage):
     def save(self, data):
         if not self.name:
             self.name = uuid4().hex
+        self.purge_expired()
         caches[self.CACHE].set(self.key(), data, self.PREVIEW_HOURS * 60 * 60)
 
     def read(self):
@@ -145,6 +148,21 @@ class SharedPreviewStorage(BaseStorage):
 
     def remove(self):
         caches[self.CACHE].delete(self.key())
+
+    @classmethod
+    def purge_expired(cls):
+        """Delete the previews past their time, which the cache itself deletes only when
+        it is full: an upload nobody confirmed (a file with errors, a page left) is not
+        kept a day longer than a preview may wait."""
+        cache = caches[cls.CACHE]
+        connection = connections[router.db_for_write(cache.cache_model_class)]
+        table = connection.ops.quote_name(cache._table)
+        with connection.cursor() as cursor:
+            # The table's name is the cache's own setting, quoted; nothing comes from a user.
+            cursor.execute(
+                f"DELETE FROM {table} WHERE expires < %s",  # noqa: S608
+                [connection.ops.adapt_datetimefield_value(timezone.now().replace(microsecond=0))],
+            )
 
 
 class SignedConfirmImportForm(ConfirmImportForm):

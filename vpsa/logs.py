@@ -12,6 +12,8 @@ import logging
 import time
 from datetime import UTC, datetime
 
+from django.utils.crypto import salted_hmac
+
 access_log = logging.getLogger("vpsa.access")
 auth_log = logging.getLogger("vpsa.auth")
 
@@ -42,13 +44,17 @@ def _extra(record):
 
 
 def _traceback(formatter, record):
-    """The exception's traceback, for an error only: Django passes one with every refused
-    request (a 403, a host not allowed), where it says nothing the line does not."""
+    """The exception's traceback, for an error only (Django passes one with every refused
+    request, a 403 or a host not allowed, where it says nothing the line does not), without
+    the values of the rows a database error names."""
     if not record.exc_info or record.levelno < logging.ERROR:
         return None
     if record.name.startswith("django.security"):
         return None
-    return formatter.formatException(record.exc_info)
+    # PostgreSQL's errors carry the row's values in a DETAIL line ("Key (stakeholder_id,
+    # name)=(12, <a contact's name>) already exists"): not written.
+    text = formatter.formatException(record.exc_info)
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("DETAIL:"))
 
 
 class JsonFormatter(logging.Formatter):
@@ -141,13 +147,21 @@ def log_logout(sender, request, user, **kwargs):
 
 
 def log_login_failed(sender, credentials, request=None, **kwargs):
-    """A failed login, with the user name tried (Django has already masked the password)
-    and where it came from: what an administrator needs to see a guessing attack."""
+    """A failed login and where it came from: what an administrator needs to see a
+    guessing attack. Never the name as typed, which is now and then a password typed in
+    the wrong box: the account's id when the name is one, and a keyed digest of the name
+    (the same for the same name, so repeated tries show as such)."""
+    from django.contrib.auth import get_user_model
+
+    typed = str(credentials.get("username", ""))
+    User = get_user_model()
+    account = User.objects.filter(**{User.USERNAME_FIELD: typed}).values_list("pk", flat=True)
     auth_log.warning(
         "login failed",
         extra={
             "event": "login_failed",
-            "username": str(credentials.get("username", ""))[:150],
+            "user": account.first(),
+            "username_digest": salted_hmac("vpsa.logs.login_failed", typed).hexdigest()[:12],
             "client": client_address(request) if request is not None else "",
         },
     )

@@ -262,10 +262,12 @@ AUTHENTICATION_BACKENDS = [
 # Brute force: after LOGIN_FAILURE_LIMIT failed logins, the pair of that account name and
 # that client address is locked out for LOGIN_LOCKOUT_MINUTES. The pair, not either alone:
 # a site's staff share one address behind its link, and anyone can type a colleague's
-# name; neither locks anyone else out. A success clears the count. The address is the one
-# ForwardedHeadersMiddleware settled (the client's, behind a trusted proxy). An
-# administrator releases a lockout in the admin (Access attempts: delete it) or with
-# `manage.py axes_reset_username NAME`.
+# name, so neither locks the account everywhere nor the address for everyone (someone at
+# the same address can still lock one colleague's account from it for a while: accepted).
+# A success clears the count. The address is the one ForwardedHeadersMiddleware settled
+# (the client's, behind a trusted proxy). A superuser releases a lockout in the admin
+# (Access attempts: delete it) or with `manage.py axes_reset_username NAME`; no role has
+# axes' permissions, whose admin is not scoped to sites.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
 if AXES_FAILURE_LIMIT < 1 or LOGIN_LOCKOUT_MINUTES < 1:

@@ -361,8 +361,14 @@ class StakeholderAdmin(
         return {**super().get_confirm_form_kwargs(request, import_form), "user": request.user}
 
     def import_action(self, request, **kwargs):
-        """The import page, with what each column accepts for this user."""
+        """The import page, with what each column accepts for this user. An uploaded file
+        that cannot be confirmed (its rows have errors) is not kept waiting."""
         response = super().import_action(request, **kwargs)
+        if isinstance(response, TemplateResponse) and "confirm_form" not in response.context_data:
+            form = response.context_data.get("form")
+            upload = getattr(form, "cleaned_data", {}).get("import_file")
+            if getattr(upload, "tmp_storage_name", None):
+                self.get_tmp_storage_class()(name=upload.tmp_storage_name).remove()
         if isinstance(response, TemplateResponse):
             response.context_data["import_guide"] = {
                 "headers": HEADERS,

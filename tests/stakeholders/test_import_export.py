@@ -513,3 +513,35 @@ class TestImportHistory:
         created = Stakeholder.objects.get(name="New committee")
         assert created.history.get().history_change_reason == "Import of registry-2026.csv"
         assert (created.assessments.get().influence, created.assessments.get().interest) == (2, 4)
+
+
+class TestStoredPreviews:
+    """An uploaded file (at-risk names and all) waits only as long as it may be confirmed."""
+
+    def test_a_file_with_errors_is_not_kept(self, client, admin_member, site):
+        client.force_login(admin_member)
+        bad = rows(f",Baraka Mwaipopo,person,No such category,{site.name},,,3,3,1,1,")
+        preview = dry_run(client, bad)
+        assert preview.context["result"].has_validation_errors()
+        assert "confirm_form" not in preview.context
+        assert previews_stored() == 0
+
+    def test_an_expired_preview_is_deleted_by_the_next_upload(
+        self, client, admin_member, good_file, site
+    ):
+        client.force_login(admin_member)
+        dry_run(client, good_file)
+        assert previews_stored() == 1
+        with time_machine.travel(timezone.now() + datetime.timedelta(hours=25)):
+            client.force_login(admin_member)
+            dry_run(client, rows(f",Another forum,group,Industry peers,{site.name},,,3,3,0,1,"))
+        assert previews_stored() == 1  # the new one only
+
+
+def previews_stored():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        table = connection.ops.quote_name(settings.CACHES["import_previews"]["LOCATION"])
+        cursor.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608 - the setting's name
+        return cursor.fetchone()[0]

@@ -188,13 +188,28 @@ def test_failed_and_successful_logins_are_logged_without_the_password(client, ca
         client.post(reverse("login"), {"username": "amina", "password": "correct horse battery"})
         client.post(reverse("logout"))
     records = [r for r in caplog.records if r.name == "vpsa.auth"]
-    events = [(r.event, getattr(r, "username", getattr(r, "user", None))) for r in records]
-    assert events == [("login_failed", "amina"), ("login", user.pk), ("logout", user.pk)]
+    events = [(r.event, r.user) for r in records]
+    assert events == [("login_failed", user.pk), ("login", user.pk), ("logout", user.pk)]
     assert records[0].levelname == "WARNING"
     assert records[0].client == "127.0.0.1"
     written = "".join(JsonFormatter().format(r) for r in records)
     assert "wrong guess" not in written
     assert "correct horse" not in written
+
+
+@pytest.mark.django_db
+def test_a_failed_login_never_logs_the_name_as_typed(client, caplog):
+    """Now and then it is a password typed in the wrong box."""
+    with caplog.at_level(logging.INFO, logger="vpsa.auth"):
+        for _ in range(2):
+            client.post(reverse("login"), {"username": "S3cret-Passw0rd!", "password": "x"})
+        client.post(reverse("login"), {"username": "someone-else", "password": "x"})
+    records = [r for r in caplog.records if r.name == "vpsa.auth"]
+    assert [r.user for r in records] == [None, None, None]
+    digests = [r.username_digest for r in records]
+    assert digests[0] == digests[1] != digests[2]  # repeated tries show as such
+    written = "".join(f(r) for r in records for f in (JsonFormatter().format, str))
+    assert "S3cret" not in written
 
 
 def test_an_app_server_freezes_what_it_loaded_out_of_the_garbage_collectors_way():
@@ -230,3 +245,21 @@ def test_a_refused_request_is_one_line_and_an_error_keeps_its_traceback(formatte
         failing_record("django.security.DisallowedHost", logging.ERROR)
     )
     assert "Traceback" in formatter.format(failing_record("django.request", logging.ERROR))
+
+
+def test_a_database_errors_row_values_are_not_logged():
+    try:
+        raise RuntimeError(
+            'duplicate key value violates unique constraint "contact_name_unique"\n'
+            "DETAIL:  Key (stakeholder_id, name)=(12, Halima Mwakyusa) already exists."
+        )
+    except RuntimeError:
+        log_record = logging.makeLogRecord(
+            {"name": "django.request", "levelno": logging.ERROR, "levelname": "ERROR"}
+        )
+        log_record.msg = "Internal Server Error: /stakeholders/12/contacts/add/"
+        log_record.exc_info = sys.exc_info()
+    for formatter in (JsonFormatter(), TextFormatter()):
+        line = formatter.format(log_record)
+        assert "duplicate key value" in line
+        assert "Halima" not in line
