@@ -12,6 +12,7 @@ from copy import copy
 from datetime import date
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -178,6 +179,32 @@ def membership_delete(*, actor, membership: SiteMembership) -> None:
     before = _locked(selectors.membership_list(user=actor), membership.pk)
     check_membership_change(actor=actor, before=before, after=None)
     stamp(before, actor=actor).delete()
+
+
+# --- accounts -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def users_deactivate(*, actor, users) -> tuple[int, int]:
+    """Make inactive those of `users` the actor may manage (`manageable_user_list`; a
+    superuser, anyone), never the actor: accounts are deactivated, never deleted, so every
+    record keeps its author. Each is saved on its own, so its history records who did it.
+    Returns how many were deactivated and how many were left as they were."""
+    require_actor(actor, "auth.change_user")
+    users = list(users)
+    manageable = selectors.manageable_user_list(user=actor) if not actor.is_superuser else None
+    chosen = [user.pk for user in users if user.pk != actor.pk]
+    allowed = get_user_model().objects.filter(pk__in=chosen)
+    if manageable is not None:
+        allowed = allowed.filter(pk__in=manageable.values("pk"))
+    allowed = list(allowed.select_for_update())
+    deactivated = 0
+    for user in allowed:
+        if user.is_active:
+            user.is_active = False
+            stamp(user, actor=actor).save(update_fields=["is_active"])
+            deactivated += 1
+    return deactivated, len(users) - len(allowed)
 
 
 # --- stakeholders ---------------------------------------------------------------------

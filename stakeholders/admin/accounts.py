@@ -83,18 +83,10 @@ class VpsaUserAdmin(
 
     @admin.action(permissions=["change"], description=_("Deactivate the selected users"))
     def deactivate(self, request, queryset):
-        """Each selected user the administrator may manage, but themselves, made inactive
-        (their sessions end with it), one save each so the history records it. The rest
-        are left as they were, and counted in the message."""
-        manageable = queryset.exclude(pk=request.user.pk)
-        if not request.user.is_superuser:
-            manageable = manageable.filter(pk__in=manageable_user_list(user=request.user))
-        deactivated = 0
-        for user in manageable.filter(is_active=True):
-            user.is_active = False
-            user.save(update_fields=["is_active"])
-            deactivated += 1
-        left = queryset.count() - manageable.count()
+        """The selected users this administrator may manage, but themselves, made inactive
+        (`services.users_deactivate`); their sessions end with it. The rest are counted in
+        the message."""
+        deactivated, left = services.users_deactivate(actor=request.user, users=queryset)
         self.message_user(
             request,
             ngettext("%(count)d user deactivated.", "%(count)d users deactivated.", deactivated)

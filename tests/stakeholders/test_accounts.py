@@ -2,8 +2,10 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
+from stakeholders import services
 from tests.conftest import member_of
 from tests.factories import EngagementFactory
 
@@ -78,4 +80,12 @@ def test_a_superuser_deactivates_anyone_but_themselves(client, superuser, member
 def test_a_reviewer_cannot_deactivate(client, reviewer, member):
     client.force_login(reviewer)
     deactivate(client, member)
+    assert User.objects.get(pk=member.pk).is_active
+
+
+@pytest.mark.parametrize("who", [None, "reviewer"])
+def test_the_service_refuses_without_an_actor_who_may_change_users(request, who, member):
+    actor = request.getfixturevalue(who) if who else None
+    with pytest.raises(PermissionDenied):
+        services.users_deactivate(actor=actor, users=[member])
     assert User.objects.get(pk=member.pk).is_active
