@@ -4,16 +4,25 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test check install clean production-check
+.PHONY: run test check install lock clean production-check
 
-# The virtual environment is rebuilt when pyproject.toml changes.
-$(BIN)/.installed: pyproject.toml
+# The virtual environment is installed from the lock file, every package checked against its
+# hash, and again whenever the lock changes. After changing the dependencies in
+# pyproject.toml, or to take newer releases within their ranges, run `make lock`.
+$(BIN)/.installed: requirements/dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet ".[dev]"
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.txt
 	touch $@
 
 install: $(BIN)/.installed
+
+## lock: requirements/dev.txt and production.txt from pyproject.toml, pinned with hashes
+## (UPGRADE=1: the newest releases the ranges allow, rather than keeping the pinned ones)
+LOCK = $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-find-links --no-emit-index-url --no-emit-trusted-host $(if $(UPGRADE),--upgrade)
+lock: install
+	$(LOCK) --extra dev -o requirements/dev.txt pyproject.toml
+	$(LOCK) -o requirements/production.txt pyproject.toml
 
 ## run: the app on SQLite with demo data, at http://127.0.0.1:8000
 run: install
