@@ -19,6 +19,7 @@
             notice = document.createElement("div");
             notice.className = "alert alert-warning vpsa-session-notice";
             notice.setAttribute("role", "alert");
+            notice.tabIndex = -1;
             const main = document.querySelector("main") || document.querySelector("#content") || document.body;
             main.prepend(notice);
         }
@@ -98,6 +99,7 @@
         const submitter = event.submitter;
         ping().then((lasts) => {
             if (lasts === false) {
+                notice.focus(); // why nothing was sent, where the keyboard is
                 return;
             }
             checked.add(form);
