@@ -8,7 +8,6 @@ from django.core.paginator import Paginator
 
 from engagement import selectors
 from stakeholders.admin.base import HistoryMixin, MySitesFilter
-from stakeholders.selectors import site_list
 
 
 class EngagementSitesFilter(MySitesFilter):
@@ -17,19 +16,14 @@ class EngagementSitesFilter(MySitesFilter):
     site_lookup = "engagement__site"
 
 
-class RegisterSitesFilter(EngagementSitesFilter):
+class RegisterSitesFilter(MySitesFilter):
     """For commitments and concerns: by the row's own copy of its engagement's site, which
     its register is narrowed by already (who may see a row is still decided through its
     engagement), and with no DISTINCT: each row has one engagement, so none can be listed
     twice, and DISTINCT made the database count a site's rows through a copy of them all."""
 
-    def queryset(self, request, queryset):
-        if self.value() is None:
-            return queryset
-        site_id = self.site_id()
-        if site_id is None:
-            return queryset.none()
-        return queryset.filter(site__in=site_list(user=request.user).filter(pk=site_id))
+    site_lookup = "site"
+    distinct = False
 
 
 class EngagementHistoryMixin(HistoryMixin):

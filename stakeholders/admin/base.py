@@ -38,6 +38,8 @@ class MySitesFilter(admin.SimpleListFilter):
     title = _("site")
     parameter_name = "site"
     site_lookup = "site"
+    # A row reached through a to-many lookup (a stakeholder's sites) may match twice.
+    distinct = True
     largest_id = 2**63 - 1  # BigAutoField, on SQLite and PostgreSQL alike
 
     def lookups(self, request, model_admin):
@@ -57,7 +59,8 @@ class MySitesFilter(admin.SimpleListFilter):
         if site_id is None:
             return queryset.none()
         sites = site_list(user=request.user).filter(pk=site_id)
-        return queryset.filter(**{f"{self.site_lookup}__in": sites}).distinct()
+        rows = queryset.filter(**{f"{self.site_lookup}__in": sites})
+        return rows.distinct() if self.distinct else rows
 
 
 class StakeholderSitesFilter(MySitesFilter):
